@@ -1,0 +1,77 @@
+/*
+ * audit.h - the tamper-evident audit log: append-only JSON lines chained by
+ * SHA-256, rotated by size without breaking the chain, and its verifier.
+ *
+ * Each line is one compact JSON object:
+ *   {"v":1,"seq":7,"time":"2026-11-22T01:02:03.456Z","actor":"owner",
+ *    "role":"owner","source":"lockReq","lock":"front-door","action":"unlock",
+ *    "result":"granted","reason":"","detail":"...","prev":"<64 hex>"}
+ * prev is the SHA-256 (hex) of the previous line's bytes without its
+ * newline; the very first record has 64 zeros. The live file is
+ * <dir>/audit.log; when it passes the rotation size it is renamed
+ * audit.log.<first-seq> and the next record, in a new audit.log, chains to
+ * the last line of the rotated file. seq increases by exactly one.
+ *
+ * Ownership: struct audit_log is owned by its creator and is not
+ * thread-safe; records are copied, the caller keeps its strings.
+ */
+#ifndef SMARTLOCK_AUDIT_H
+#define SMARTLOCK_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smartlock/error.h"
+
+#define SL_AUDIT_LINE_MAX 2048
+
+struct audit_log;
+
+struct audit_record {
+	const char *actor;      /* user name, "agent", lock id or "" */
+	const char *role;       /* "owner", "resident", "guest", "lock", "" */
+	const char *source;     /* topic kind or address the event came from */
+	const char *lock;       /* lock id or "" */
+	const char *action;     /* "unlock", "heartbeat", "user-add", ... */
+	const char *result;     /* "granted", "denied", "ok", "error", ... */
+	const char *reason;     /* machine reason or "" */
+	const char *detail;     /* human detail or "" (sanitized on write) */
+};
+
+/* Open (creating if needed, mode 0600) the log in dir, recovering seq and
+ * the chain head from the newest file. rotate_bytes 0 = never rotate.
+ * Returns NULL and sets *err (e.g. SL_ERR_AUDIT_CHAIN if the tail of the
+ * live file is not a valid record). */
+struct audit_log *audit_open(const char *dir, size_t rotate_bytes, enum sl_err *err);
+void audit_close(struct audit_log *log);
+
+/* Append one record. With durable, fdatasync before returning: a grant is
+ * relayed only after this returned SL_OK. If line_out is not NULL it gets
+ * the malloc'd line (without newline) for publishing on the log topic. */
+enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
+		bool durable, char **line_out);
+
+/* Sequence number of the last record written (0 if none). */
+uint64_t audit_last_seq(const struct audit_log *log);
+
+struct audit_verify_result {
+	uint64_t records;       /* records checked */
+	uint64_t first_seq, last_seq;
+	char file[256];         /* where the first problem is, "" if none */
+	uint64_t line;          /* 1-based line in that file, 0 if none */
+	char problem[160];      /* "record 12 was edited or a record was removed before it" */
+};
+
+/* Verify the chain across files given oldest first (rotated files, then
+ * audit.log). SL_OK if intact, SL_ERR_AUDIT_CHAIN (and res says which
+ * record and why: edited, deleted, inserted, reordered), or an I/O error. */
+enum sl_err audit_verify_files(const char *const *paths, size_t n,
+		struct audit_verify_result *res);
+
+/* List dir's audit files oldest first into a malloc'd array of malloc'd
+ * paths (free with audit_free_paths). */
+enum sl_err audit_list_files(const char *dir, char ***paths, size_t *n);
+void audit_free_paths(char **paths, size_t n);
+
+#endif
