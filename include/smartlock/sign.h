@@ -66,5 +66,10 @@ enum sl_err sign_sha256_hex(const void *data, size_t len, char out[SL_SHA256_HEX
  * out is too small. decode accepts only the url-safe alphabet, no padding. */
 enum sl_err sign_b64url_encode(const unsigned char *in, size_t len, char *out, size_t size);
 enum sl_err sign_b64url_decode(const char *in, unsigned char *out, size_t size, size_t *out_len);
+/* (added) decode: SL_ERR_BAD_VALUE for a malformed string (a character
+ * outside the alphabet, '=' padding, a length of 4n+1, or non-zero unused
+ * bits in the last character, so each byte string has one encoding);
+ * SL_ERR_TOO_LONG if out (size bytes) is too small. sign_key_to_hex returns
+ * SL_ERR_INVAL when size < SL_KEY_HEX + 1. */
 
 #endif
