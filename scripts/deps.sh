@@ -1,0 +1,35 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages smartlock needs, if missing.
+# Usage: scripts/deps.sh [build|test]   (test adds what the test suite uses)
+set -eu
+
+build_pkgs="gcc pkg-config meson ninja-build libmosquitto-dev mosquitto-dev
+mosquitto libcjson-dev libncurses-dev libnotify-dev libgpiod-dev
+libssl-dev openssl tmux"
+test_pkgs="clang libclang-rt-14-dev libcmocka-dev valgrind python3-dbusmock
+dbus dbus-x11 libnotify-bin gpiod"
+
+want=$build_pkgs
+[ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "smartlock: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "smartlock: need root (or sudo) to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
