@@ -1,0 +1,290 @@
+/* atomicfile.c - crash-safe whole-file replacement and bounded file reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "smartlock/atomicfile.h"
+
+#define READ_CHUNK 4096
+
+static enum sl_err errno_code(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return SL_ERR_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return SL_ERR_PERM;
+	case EEXIST:
+		return SL_ERR_EXISTS;
+	case ENOMEM:
+		return SL_ERR_NOMEM;
+	default:
+		return SL_ERR_IO;
+	}
+}
+
+/* Split path into its directory ("." when none) and the temporary name
+ * "<dir>/.<base>.XXXXXX". */
+static enum sl_err make_names(const char *path, char dir[PATH_MAX], char tmp[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int n;
+
+	if (*base == '\0')
+		return SL_ERR_INVAL;
+	if (!slash)
+		n = snprintf(dir, PATH_MAX, ".");
+	else if (slash == path)
+		n = snprintf(dir, PATH_MAX, "/");
+	else
+		n = snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
+	if (n < 0 || n >= PATH_MAX)
+		return SL_ERR_INVAL;
+	n = snprintf(tmp, PATH_MAX, "%s/.%s.XXXXXX", dir, base);
+	if (n < 0 || n >= PATH_MAX)
+		return SL_ERR_INVAL;
+	return SL_OK;
+}
+
+static enum sl_err sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	enum sl_err rc = SL_OK;
+
+	if (fd < 0)
+		return errno_code(errno);
+	/* EINVAL: the file system cannot sync directories; nothing to do. */
+	if (fsync(fd) != 0 && errno != EINVAL)
+		rc = SL_ERR_IO;
+	if (close(fd) != 0 && rc == SL_OK && errno != EINTR)
+		rc = SL_ERR_IO;
+	return rc;
+}
+
+static enum sl_err write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno_code(errno);
+		}
+		if (n == 0)
+			return SL_ERR_IO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return SL_OK;
+}
+
+/* Write data into a new temporary file beside the target, durable and with
+ * the final mode; tmp receives its name. Nothing is left behind on error. */
+static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len, mode_t mode)
+{
+	enum sl_err rc;
+	int fd;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return errno_code(errno);
+	if (fchmod(fd, mode & 07777) != 0) {
+		rc = errno_code(errno);
+		goto close_fd;
+	}
+	rc = write_all(fd, data, len);
+	if (rc != SL_OK)
+		goto close_fd;
+	if (fsync(fd) != 0) {
+		rc = SL_ERR_IO;
+		goto close_fd;
+	}
+	if (close(fd) != 0 && errno != EINTR) {
+		rc = SL_ERR_IO;
+		goto unlink_tmp;
+	}
+	return SL_OK;
+
+close_fd:
+	close(fd);
+unlink_tmp:
+	unlink(tmp);
+	return rc;
+}
+
+/* Move tmp to path without replacing an existing path. */
+static enum sl_err install_new(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return SL_OK;
+	if (errno != EINVAL && errno != ENOSYS)
+		return errno_code(errno);
+	/* The file system has no RENAME_NOREPLACE: link() never replaces. */
+	if (link(tmp, path) != 0)
+		return errno_code(errno);
+	unlink(tmp);
+	return SL_OK;
+}
+
+static enum sl_err write_file(const char *path, const void *data, size_t len,
+		mode_t mode, bool replace)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	enum sl_err rc;
+
+	if (!path || (!data && len))
+		return SL_ERR_INVAL;
+	rc = make_names(path, dir, tmp);
+	if (rc != SL_OK)
+		return rc;
+	rc = write_temp(tmp, data, len, mode);
+	if (rc != SL_OK)
+		return rc;
+	if (replace) {
+		if (rename(tmp, path) != 0) {
+			rc = errno_code(errno);
+			goto unlink_tmp;
+		}
+	} else {
+		rc = install_new(tmp, path);
+		if (rc != SL_OK)
+			goto unlink_tmp;
+	}
+	return sync_dir(dir);
+
+unlink_tmp:
+	unlink(tmp);
+	return rc;
+}
+
+enum sl_err atomic_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file(path, data, len, mode, true);
+}
+
+enum sl_err atomic_create_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file(path, data, len, mode, false);
+}
+
+enum sl_err atomic_sync_parent(const char *path)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	enum sl_err rc;
+
+	if (!path)
+		return SL_ERR_INVAL;
+	rc = make_names(path, dir, tmp);
+	if (rc != SL_OK)
+		return rc;
+	return sync_dir(dir);
+}
+
+enum sl_err atomic_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	size_t cap, used = 0;
+	char *buf = NULL;
+	struct stat st;
+	enum sl_err rc;
+	int fd, flags;
+
+	if (!path || !out || max >= SIZE_MAX - 1)
+		return SL_ERR_INVAL;
+	*out = NULL;
+	if (len)
+		*len = 0;
+
+	/* O_NONBLOCK so that a FIFO cannot make open() hang; refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno_code(errno);
+	if (fstat(fd, &st) != 0) {
+		rc = SL_ERR_IO;
+		goto close_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = SL_ERR_IO;
+		goto close_fd;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+		rc = SL_ERR_IO;
+		goto close_fd;
+	}
+	if (st.st_size > 0 && (uintmax_t)st.st_size > max) {
+		rc = SL_ERR_TOO_LARGE;
+		goto close_fd;
+	}
+
+	/* st_size is only a hint (files grow, /proc files claim 0 bytes): read
+	 * until EOF, at most max + 1 bytes, then add the NUL. */
+	cap = (st.st_size > 0 ? (size_t)st.st_size : READ_CHUNK) + 1;
+	if (cap > max + 2)
+		cap = max + 2;
+	buf = malloc(cap);
+	if (!buf) {
+		rc = SL_ERR_NOMEM;
+		goto close_fd;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 == cap) {
+			size_t ncap = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+			char *nbuf;
+
+			if (ncap <= cap) {
+				/* used == max + 1: more than allowed */
+				rc = SL_ERR_TOO_LARGE;
+				goto free_buf;
+			}
+			nbuf = realloc(buf, ncap);
+			if (!nbuf) {
+				rc = SL_ERR_NOMEM;
+				goto free_buf;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + used, cap - 1 - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = SL_ERR_IO;
+			goto free_buf;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > max) {
+		rc = SL_ERR_TOO_LARGE;
+		goto free_buf;
+	}
+	buf[used] = '\0';
+	close(fd);
+	*out = buf;
+	if (len)
+		*len = used;
+	return SL_OK;
+
+free_buf:
+	free(buf);
+close_fd:
+	close(fd);
+	return rc;
+}
