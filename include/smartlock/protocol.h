@@ -45,6 +45,7 @@
 #define SL_PROTOCOL_VERSION 1
 #define SL_PAYLOAD_MAX 4096          /* any payload except admin answers */
 #define SL_ADMIN_RES_MAX 65536       /* admin answers (user lists, log pages) */
+#define SL_ADMIN_DATA_MAX (SL_ADMIN_RES_MAX - 1024) /* admin answer "data", compact */
 #define SL_MSG_MAX 160               /* human sentences, bytes with NUL */
 #define SL_SCHEDULE_MAX 96           /* weekly schedule text, bytes with NUL */
 #define SL_ADDR_MAX 64               /* network address text, bytes with NUL */
@@ -339,6 +340,9 @@ enum sl_err proto_decode_login_failed(const void *buf, size_t len,
 		struct sl_login_failed *out, struct sl_proto_error *err);
 
 /* ---- encoders: malloc'd JSON text or NULL (out of memory) ---- */
+/* They also return NULL for a struct the matching decoder would refuse (a
+ * value out of range, an invalid name, an empty MAC, ...): whatever is
+ * encoded decodes. */
 char *proto_encode_request(const struct sl_request *r);
 char *proto_encode_response(const struct sl_response *r);
 char *proto_encode_command(const struct sl_command *c);
