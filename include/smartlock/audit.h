@@ -74,4 +74,33 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 enum sl_err audit_list_files(const char *dir, char ***paths, size_t *n);
 void audit_free_paths(char **paths, size_t n);
 
+/* ---- (added by the agent's engineer) ---- */
+
+/* The directory given to audit_open(). */
+const char *audit_dir(const struct audit_log *log);
+
+/* SL_OK while appends can be trusted to reach the disk: the live file is
+ * still <dir>/audit.log (not removed or replaced) and neither it nor the
+ * directory has been made read-only (mode bits or access(2)); otherwise
+ * SL_ERR_NOT_FOUND or SL_ERR_PERM. audit_append() calls it first and fails
+ * the same way, so an operator's "chmod a-w audit/" stops every grant. */
+enum sl_err audit_check_writable(const struct audit_log *log);
+
+/* Checkpoint: after every durable append and at audit_close() the writer
+ * also replaces <dir>/audit.head ("<seq> <sha256 of that record>\n", mode
+ * 0600); audit_verify_files() reads it beside the last path, when present,
+ * so deleting or editing the newest records is detected too. A durable
+ * append fails (SL_ERR_IO) when the checkpoint cannot be written. */
+
+/* Replace control characters, DEL and invalid UTF-8 in s with '?', in
+ * place (what audit_append does to every field). */
+void audit_sanitize(char *s);
+
+/* Read up to max_records lines (and at most max_bytes of them) with
+ * seq >= from_seq, oldest first, from the files in dir: a malloc'd array
+ * of malloc'd lines (free with audit_free_paths). *next_seq is the seq of
+ * the first record not returned, 0 when the end was reached. */
+enum sl_err audit_read_page(const char *dir, uint64_t from_seq, size_t max_records,
+		size_t max_bytes, char ***lines, size_t *n, uint64_t *next_seq);
+
 #endif

@@ -81,4 +81,7 @@ enum sl_err user_store_update(struct user_store *st, const struct sl_user *u);
 /* True when lock appears in u->locks (or locks is "*"). */
 bool user_may_use_lock(const struct sl_user *u, const char *lock);
 
+/* (added) "active", "disabled", "revoked"; NULL out of range. */
+const char *user_status_name(enum sl_user_status s);
+
 #endif

@@ -1,0 +1,110 @@
+/*
+ * agent.h - the context of smartlock-agent: everything the modules share,
+ * passed explicitly (no globals), and the lifecycle of the whole program.
+ *
+ * One thread: libmosquitto is driven from agent_run()'s poll loop; its
+ * callbacks only copy into the inbox, and each module acts from the loop.
+ */
+#ifndef AGENT_AGENT_H
+#define AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "smartlock/audit.h"
+#include "smartlock/protocol.h"
+#include "smartlock/userstore.h"
+#include "inbox.h"
+#include "settings.h"
+#include "state.h"
+
+#define PENDING_MAX 8           /* commands awaiting the lock, per lock */
+#define SEQ_BLOCK 1024          /* command seqs reserved per state write */
+
+/* exit codes (smartlock-agent(8)) */
+enum agent_exit {
+	AGENT_EXIT_OK = 0,
+	AGENT_EXIT_RUNTIME = 1,
+	AGENT_EXIT_USAGE = 2,
+	AGENT_EXIT_CONFIG = 3,
+	AGENT_EXIT_AUDIT = 4,
+};
+
+enum pending_kind { PENDING_REQUEST, PENDING_HEALTH_CHECK, PENDING_LOCK_RESET };
+
+/* A command sent to a lock, waiting for its lockStatus (or a heartbeat). */
+struct pending {
+	bool used;
+	enum pending_kind kind;
+	uint64_t seq;
+	enum sl_action action;
+	char user[SL_NAME_MAX + 1];
+	int64_t req;                    /* request id (t) or admin time */
+	int64_t deadline;               /* monotonic ms */
+};
+
+enum link_state { LINK_UNKNOWN, LINK_ONLINE, LINK_OFFLINE };
+
+struct lock_ctx {
+	char id[SL_NAME_MAX + 1];
+	size_t index;                   /* in settings.locks and state.locks */
+	struct sl_key key;
+	/* health */
+	enum link_state link;
+	int64_t last_heartbeat;         /* monotonic ms */
+	int64_t interval_ms;
+	struct sl_heartbeat heartbeat;
+	/* retained state */
+	struct sl_state_msg state;
+	struct pending pending[PENDING_MAX];
+};
+
+struct mqtt_link;
+
+struct agent {
+	struct agent_settings set;
+	char users_path[SL_PATH_MAX + 16];
+	char state_path[SL_PATH_MAX + 16];
+	char audit_path[SL_PATH_MAX + 16];
+
+	struct user_store *users;
+	struct timespec users_mtime;
+	struct audit_log *audit;
+	bool audit_failing;             /* an audit-failure alert is out */
+	struct agent_state st;
+	uint64_t seq_next;
+
+	struct lock_ctx locks[AGENT_LOCKS_MAX];
+	size_t nlocks;
+
+	struct mqtt_link *mqtt;
+	struct inbox inbox;
+	bool ready_announced;
+	unsigned reconnects;
+	int sigfd;
+	bool stop;
+	bool reload;
+	int64_t next_users_check;       /* monotonic ms */
+};
+
+/* Build the context from settings: load keys, users, state and the audit
+ * log. On failure returns the exit code and has logged why. */
+enum agent_exit agent_init(struct agent *a, const struct agent_settings *set);
+/* Run until SIGTERM/SIGINT; returns the exit code. */
+enum agent_exit agent_run(struct agent *a);
+void agent_finish(struct agent *a);
+
+/* Reload users.json; on failure keep the old store and log the problem. */
+void agent_reload_users(struct agent *a);
+
+/* Persist the counters if they changed; false (and logged) on failure. */
+bool agent_save_state(struct agent *a);
+
+/* The next command seq, reserving a new block durably when needed.
+ * false when the reservation could not be written. */
+bool agent_next_seq(struct agent *a, uint64_t *seq);
+
+struct lock_ctx *agent_lock(struct agent *a, const char *id);
+
+#endif

@@ -1,0 +1,336 @@
+/* pipeline.c - every check a lock request passes before it reaches a lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smartlock/log.h"
+#include "smartlock/timeutil.h"
+#include "intrusion.h"
+#include "pipeline.h"
+#include "policy.h"
+#include "relay.h"
+#include "report.h"
+
+/* Reasons that count as a failed attempt toward the intrusion rule. */
+static bool counts_as_failure(enum sl_reason r)
+{
+	switch (r) {
+	case SL_REASON_BAD_SIGNATURE:
+	case SL_REASON_STALE:
+	case SL_REASON_REPLAY:
+	case SL_REASON_UNKNOWN_USER:
+	case SL_REASON_REVOKED:
+	case SL_REASON_DISABLED:
+	case SL_REASON_NOT_PERMITTED:
+	case SL_REASON_OUTSIDE_WINDOW:
+	case SL_REASON_OUTSIDE_SCHEDULE:
+	case SL_REASON_USES_EXHAUSTED:
+	case SL_REASON_RATE_LIMITED:
+	case SL_REASON_MALFORMED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Reasons answered as result "error" (allowed, but it could not be done). */
+static bool is_error_reason(enum sl_reason r)
+{
+	return r == SL_REASON_LOCK_OFFLINE || r == SL_REASON_TIMEOUT ||
+		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY;
+}
+
+void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,
+		bool user_known, const char *source, const char *what, int64_t now)
+{
+	struct intrusion_trip trip;
+	char when[16];
+
+	intrusion_fail(&a->st, &a->set, l->index, user_known ? user : NULL, now, &trip);
+	if (!trip.lock_tripped && !trip.user_tripped)
+		return;
+	report_local_time(trip.until, when, sizeof(when));
+	report_alert(a, SL_ALERT_LOCKOUT, l->id, user, source, trip.until,
+			"%lld failed attempts within %lld s (last: %s by %s%s): unlocking %s is "
+			"disabled for everyone but owners until %s.",
+			(long long)a->set.fail_threshold, (long long)a->set.fail_window,
+			what, user[0] ? user : "an unknown sender",
+			user_known ? "" : (user[0] ? ", unknown user" : ""), l->id, when);
+}
+
+struct outcome {
+	const struct sl_user *u;        /* NULL for unknown senders */
+	const char *action;
+	int64_t id;
+};
+
+static void answer(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_result result, enum sl_reason reason,
+		int64_t until, const char *msg)
+{
+	struct sl_response r;
+	struct audit_record rec = {0};
+
+	rec.actor = user;
+	rec.role = o->u ? proto_role_name(o->u->role) : "";
+	rec.source = "lockReq";
+	rec.lock = l->id;
+	rec.action = o->action;
+	rec.result = result == SL_RESULT_OK ? "ok" : result == SL_RESULT_DENIED ? "denied" : "error";
+	rec.reason = proto_reason_name(reason);
+	rec.detail = msg;
+	report_audit(a, &rec, false);
+
+	memset(&r, 0, sizeof(r));
+	r.id = o->id;
+	r.result = result;
+	r.reason = reason;
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	r.until = until;
+	if (result == SL_RESULT_OK) {
+		r.state = l->state.state;
+		r.door = l->state.door;
+	}
+	report_response(a, l->id, user, &r);
+}
+
+static void refuse(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_reason reason, int64_t until, const char *msg)
+{
+	int64_t now = time_now_ms();
+
+	answer(a, l, user, o, is_error_reason(reason) ? SL_RESULT_ERROR : SL_RESULT_DENIED,
+			reason, until, msg);
+	if (counts_as_failure(reason))
+		pipeline_count_failure(a, l, user, o->u != NULL, "lockReq",
+				proto_reason_name(reason), now);
+}
+
+enum sl_reason pipeline_check_fresh(struct agent *a, const char *user,
+		enum replay_kind kind, int64_t t, const char *mac, int64_t now)
+{
+	int64_t window = a->set.request_window * 1000;
+
+	if (t < now - window || t > now + window)
+		return SL_REASON_STALE;
+	switch (replay_check(&a->st.replay, user, kind, t, mac, now,
+				a->set.duplicate_window * 1000)) {
+	case REPLAY_DUPLICATE:
+		return SL_REASON_COUNT_;
+	case REPLAY_REUSED:
+		return SL_REASON_REPLAY;
+	case REPLAY_NEW:
+		break;
+	}
+	replay_add(&a->st.replay, user, kind, t, mac, now, window);
+	a->st.dirty = true;
+	return SL_REASON_NONE;
+}
+
+static void grant(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_action action)
+{
+	struct user_counters *uc = NULL;
+	struct audit_record rec = {0};
+	struct pending *p;
+	char detail[96];
+
+	p = relay_slot(l);
+	if (!p) {
+		refuse(a, l, user, o, SL_REASON_BUSY, 0,
+				"The lock is busy with other commands; try again.");
+		return;
+	}
+	if (action == SL_ACTION_UNLOCK) {
+		uc = state_user(&a->st, user, true);
+		if (!uc) {
+			refuse(a, l, user, o, SL_REASON_INTERNAL_ERROR, 0, "Out of memory.");
+			return;
+		}
+		uc->uses++;
+		a->st.dirty = true;
+	}
+	/* uses must be on disk before the door opens */
+	if (!agent_save_state(a)) {
+		if (uc)
+			uc->uses--;
+		refuse(a, l, user, o, SL_REASON_INTERNAL_ERROR, 0,
+				"The agent cannot save its state; nothing was done.");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "use %lld", uc ? (long long)uc->uses : 0LL);
+	rec.actor = user;
+	rec.role = proto_role_name(o->u->role);
+	rec.source = "lockReq";
+	rec.lock = l->id;
+	rec.action = o->action;
+	rec.result = "granted";
+	rec.reason = "";
+	rec.detail = detail;
+	if (report_audit(a, &rec, true) != SL_OK) {
+		if (uc) {
+			uc->uses--;
+			a->st.dirty = true;
+		}
+		/* the grant could not be recorded: fail closed */
+		answer(a, l, user, o, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, 0,
+				"The audit log cannot be written; nothing was done.");
+		return;
+	}
+	if (!relay_send(a, l, p, PENDING_REQUEST, action, user, o->id)) {
+		if (uc) {
+			uc->uses--;
+			a->st.dirty = true;
+		}
+		answer(a, l, user, o, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, 0,
+				"The command could not be sent to the lock.");
+	}
+}
+
+static void malformed(struct agent *a, struct lock_ctx *l, const char *user,
+		enum sl_err e, const struct sl_proto_error *perr)
+{
+	struct outcome o = {user_store_find(a->users, user), "?", 0};
+	char msg[SL_MSG_MAX];
+	enum sl_reason reason = SL_REASON_MALFORMED;
+
+	if (e == SL_ERR_BAD_MAC || strcmp(perr->field, "m") == 0)
+		reason = SL_REASON_BAD_SIGNATURE;
+	snprintf(msg, sizeof(msg), "The request could not be read: %s%s%s.",
+			perr->field[0] ? perr->field : "", perr->field[0] ? ": " : "",
+			sl_strerror(e));
+	refuse(a, l, user, &o, reason, 0, msg);
+}
+
+static void status_answer(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o)
+{
+	char msg[SL_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "The lock is %s, the door %s.",
+			proto_state_name(l->state.state), proto_door_name(l->state.door));
+	answer(a, l, user, o, SL_RESULT_OK, SL_REASON_NONE, 0, msg);
+}
+
+void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
+		const char *topic, const char *payload, size_t len)
+{
+	struct sl_proto_error perr = {0};
+	struct sl_request req;
+	struct policy_verdict v;
+	struct outcome o = {NULL, "?", 0};
+	const struct user_counters *uc;
+	int64_t now = time_now_ms(), until;
+	enum sl_reason r;
+	enum sl_err e;
+	char msg[SL_MSG_MAX], when[16];
+
+	e = proto_decode_request(payload, len, &req, &perr);
+	if (e != SL_OK) {
+		malformed(a, l, user, e, &perr);
+		return;
+	}
+	o.action = proto_action_name(req.action);
+	o.id = req.t;
+	o.u = user_store_find(a->users, user);
+	if (!o.u) {
+		refuse(a, l, user, &o, SL_REASON_UNKNOWN_USER, 0, "You are not a user of this lock.");
+		return;
+	}
+	if (proto_verify_request(&o.u->key, topic, &req) != SL_OK) {
+		refuse(a, l, user, &o, SL_REASON_BAD_SIGNATURE, 0,
+				"The request's signature does not verify.");
+		return;
+	}
+	r = pipeline_check_fresh(a, user, REPLAY_KIND_REQUEST, req.t, req.mac, now);
+	if (r == SL_REASON_COUNT_) {
+		struct audit_record rec = {user, proto_role_name(o.u->role), "lockReq", l->id,
+			o.action, "ignored", "duplicate", "QoS 1 duplicate of a request already handled"};
+
+		report_audit(a, &rec, false);
+		return;
+	}
+	if (r != SL_REASON_NONE) {
+		refuse(a, l, user, &o, r, 0, r == SL_REASON_STALE ?
+				"The request's time is too far from the agent's clock." :
+				"This request id was already used.");
+		return;
+	}
+	uc = state_user(&a->st, user, false);
+	policy_check(o.u, l->id, req.action, now, uc ? uc->uses : 0, &v);
+	if (v.reason != SL_REASON_NONE) {
+		refuse(a, l, user, &o, v.reason, v.until, v.msg);
+		return;
+	}
+	if (req.action == SL_ACTION_UNLOCK && o.u->role != SL_ROLE_OWNER &&
+			intrusion_locked_out(&a->st, l->index, user, now, &until)) {
+		snprintf(msg, sizeof(msg), "Unlocking is disabled until %s after repeated "
+				"failed attempts.", report_local_time(until, when, sizeof(when)));
+		refuse(a, l, user, &o, SL_REASON_LOCKED_OUT, until, msg);
+		return;
+	}
+	if (req.action == SL_ACTION_UNLOCK &&
+			intrusion_unlock_rate(&a->st, &a->set, user, now, &until)) {
+		snprintf(msg, sizeof(msg), "Too many unlock requests (more than %lld in %lld s).",
+				(long long)a->set.unlock_rate_max, (long long)a->set.unlock_rate_window);
+		refuse(a, l, user, &o, SL_REASON_RATE_LIMITED, until, msg);
+		report_alert(a, SL_ALERT_SUSPICIOUS, l->id, user, "lockReq", until,
+				"%s asked to unlock %s more than %lld times within %lld s: denied.",
+				user, l->id, (long long)a->set.unlock_rate_max,
+				(long long)a->set.unlock_rate_window);
+		return;
+	}
+	if (l->link != LINK_ONLINE) {
+		refuse(a, l, user, &o, SL_REASON_LOCK_OFFLINE, 0,
+				"The lock is offline; nothing was done.");
+		return;
+	}
+	if (req.action == SL_ACTION_STATUS) {
+		status_answer(a, l, user, &o);
+		return;
+	}
+	grant(a, l, user, &o, req.action);
+}
+
+void pipeline_login_failed(struct agent *a, const char *payload, size_t len)
+{
+	struct sl_login_failed lf;
+	struct sl_proto_error perr = {0};
+	struct audit_record rec = {0};
+	const struct sl_user *u;
+	int64_t now = time_now_ms();
+	char detail[128];
+	enum sl_err e;
+
+	e = proto_decode_login_failed(payload, len, &lf, &perr);
+	if (e != SL_OK) {
+		snprintf(detail, sizeof(detail), "malformed loginFailed report: %s%s%s",
+				perr.field, perr.field[0] ? ": " : "", sl_strerror(e));
+		rec = (struct audit_record){"", "", "loginFailed", "", "login", "ignored",
+			"malformed", detail};
+		report_audit(a, &rec, false);
+		return;
+	}
+	proto_sanitize_text(lf.user);
+	proto_sanitize_text(lf.addr);
+	u = topic_check_name(lf.user) == SL_OK ? user_store_find(a->users, lf.user) : NULL;
+	snprintf(detail, sizeof(detail), "broker refused a login from %s",
+			lf.addr[0] ? lf.addr : "an unknown address");
+	rec.actor = lf.user;
+	rec.role = u ? proto_role_name(u->role) : "";
+	rec.source = lf.addr;
+	rec.lock = "";
+	rec.action = "login";
+	rec.result = "failed";
+	rec.reason = proto_login_reason_name(lf.reason);
+	rec.detail = detail;
+	report_audit(a, &rec, false);
+	report_alert(a, SL_ALERT_LOGIN_FAILED, NULL, lf.user, lf.addr, 0,
+			"The broker refused a login as \"%s\" from %s (%s).",
+			lf.user[0] ? lf.user : "(anonymous)", lf.addr[0] ? lf.addr : "?",
+			proto_login_reason_name(lf.reason));
+	/* per lock for every lock served; per user once, if the user exists */
+	for (size_t i = 0; i < a->nlocks; i++)
+		pipeline_count_failure(a, &a->locks[i], lf.user, u != NULL && i == 0,
+				lf.addr, "login-failed", now);
+}

@@ -1,0 +1,206 @@
+/* relay.c - signed commands to a lock and the answers that come back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smartlock/log.h"
+#include "smartlock/timeutil.h"
+#include "admin.h"
+#include "mqtt.h"
+#include "relay.h"
+#include "report.h"
+
+struct pending *relay_slot(struct lock_ctx *l)
+{
+	for (size_t i = 0; i < PENDING_MAX; i++)
+		if (!l->pending[i].used)
+			return &l->pending[i];
+	return NULL;
+}
+
+bool relay_send(struct agent *a, struct lock_ctx *l, struct pending *p,
+		enum pending_kind kind, enum sl_action action, const char *user, int64_t req)
+{
+	char topic[SL_TOPIC_MAX];
+	struct sl_command c;
+	char *payload;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (!agent_next_seq(a, &c.seq))
+		return false;
+	c.action = action;
+	c.time = time_now_ms();
+	snprintf(c.user, sizeof(c.user), "%s", user);
+	c.req = req;
+	if (topic_build(topic, sizeof(topic), SL_TOPIC_LOCK, l->id, NULL) != SL_OK ||
+			proto_sign_command(&l->key, topic, &c) != SL_OK)
+		return false;
+	payload = proto_encode_command(&c);
+	if (!payload)
+		return false;
+	rc = mqtt_publish(a->mqtt, topic, payload, false);
+	free(payload);
+	if (rc != 0) {
+		sl_log(SL_LOG_WARNING, "cannot send %s command %llu to %s: broker connection down",
+				proto_action_name(action), (unsigned long long)c.seq, l->id);
+		return false;
+	}
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->kind = kind;
+	p->seq = c.seq;
+	p->action = action;
+	snprintf(p->user, sizeof(p->user), "%s", user);
+	p->req = req;
+	p->deadline = time_mono_ms() + a->set.command_timeout_ms;
+	sl_log(SL_LOG_INFO, "sent %s command %llu to %s for %s", proto_action_name(action),
+			(unsigned long long)c.seq, l->id, user);
+	return true;
+}
+
+void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
+		enum sl_result result, enum sl_reason reason, const char *msg)
+{
+	struct sl_response r;
+	struct audit_record rec = {0};
+	const struct sl_user *u;
+
+	if (p->kind != PENDING_REQUEST) {
+		admin_pending_done(a, l, p, result, reason, msg);
+		memset(p, 0, sizeof(*p));
+		return;
+	}
+	u = user_store_find(a->users, p->user);
+	rec.actor = p->user;
+	rec.role = u ? proto_role_name(u->role) : "";
+	rec.source = "lockStatus";
+	rec.lock = l->id;
+	rec.action = proto_action_name(p->action);
+	rec.result = proto_result_name(result);
+	rec.reason = proto_reason_name(reason);
+	rec.detail = msg;
+	report_audit(a, &rec, false);
+
+	memset(&r, 0, sizeof(r));
+	r.id = p->req;
+	r.result = result;
+	r.reason = reason;
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	if (result == SL_RESULT_OK) {
+		r.state = l->state.state;
+		r.door = l->state.door;
+	}
+	report_response(a, l->id, p->user, &r);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct pending *find_seq(struct lock_ctx *l, uint64_t seq)
+{
+	for (size_t i = 0; i < PENDING_MAX && seq; i++)
+		if (l->pending[i].used && l->pending[i].seq == seq)
+			return &l->pending[i];
+	return NULL;
+}
+
+/* Take the state the lock reports; publish it when it changed. */
+static void update_state(struct agent *a, struct lock_ctx *l, const struct sl_lock_status *s,
+		const char *by)
+{
+	bool changed = false;
+
+	if (s->state != SL_STATE_UNKNOWN && s->state != l->state.state) {
+		l->state.state = s->state;
+		l->state.since = time_now_ms();
+		snprintf(l->state.by, sizeof(l->state.by), "%s", by);
+		changed = true;
+	}
+	if (s->door != SL_DOOR_UNKNOWN && s->door != l->state.door) {
+		l->state.door = s->door;
+		changed = true;
+	}
+	if (changed)
+		report_state(a, l);
+	if (changed && s->state == SL_STATE_JAMMED)
+		report_alert(a, SL_ALERT_JAMMED, l->id, by, "lockStatus", 0,
+				"The lock %s reports its bolt jammed.", l->id);
+}
+
+void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size_t len)
+{
+	struct sl_lock_status s;
+	struct sl_proto_error perr = {0};
+	struct audit_record rec = {0};
+	struct pending *p;
+	char detail[128];
+	enum sl_err e;
+
+	e = proto_decode_lock_status(payload, len, &s, &perr);
+	if (e != SL_OK) {
+		snprintf(detail, sizeof(detail), "malformed lockStatus: %s%s%s", perr.field,
+				perr.field[0] ? ": " : "", sl_strerror(e));
+		rec = (struct audit_record){l->id, "lock", "lockStatus", l->id, "status",
+			"ignored", "malformed", detail};
+		report_audit(a, &rec, false);
+		return;
+	}
+	p = find_seq(l, s.seq);
+	update_state(a, l, &s, p ? p->user : "");
+	snprintf(detail, sizeof(detail), "seq %llu, state %s, door %s%s",
+			(unsigned long long)s.seq, proto_state_name(s.state), proto_door_name(s.door),
+			s.seq && !p ? " (no command waiting for it)" : "");
+	rec.actor = l->id;
+	rec.role = "lock";
+	rec.source = "lockStatus";
+	rec.lock = l->id;
+	rec.action = p ? proto_action_name(p->action) : "status";
+	rec.result = proto_result_name(s.result);
+	rec.reason = proto_reason_name(s.reason);
+	rec.detail = detail;
+	report_audit(a, &rec, false);
+	if (!p || s.result == SL_RESULT_PROGRESS)
+		return;
+	if (s.result == SL_RESULT_OK) {
+		char msg[SL_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "Done: the lock is %s.", proto_state_name(l->state.state));
+		relay_finish(a, l, p, SL_RESULT_OK, SL_REASON_NONE, msg);
+	} else {
+		enum sl_reason r = s.reason != SL_REASON_NONE ? s.reason : SL_REASON_INTERNAL_ERROR;
+		char msg[SL_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "The lock could not do it: %s.", proto_reason_name(r));
+		relay_finish(a, l, p, SL_RESULT_ERROR, r, msg);
+	}
+}
+
+void relay_fail_all(struct agent *a, struct lock_ctx *l, enum sl_reason reason)
+{
+	for (size_t i = 0; i < PENDING_MAX; i++)
+		if (l->pending[i].used)
+			relay_finish(a, l, &l->pending[i], SL_RESULT_ERROR, reason,
+					reason == SL_REASON_LOCK_OFFLINE ?
+					"The lock went offline; the command may not have been done." :
+					"The command was abandoned.");
+}
+
+void relay_timeouts(struct agent *a, struct lock_ctx *l, int64_t now)
+{
+	for (size_t i = 0; i < PENDING_MAX; i++) {
+		struct pending *p = &l->pending[i];
+
+		if (p->used && now >= p->deadline)
+			relay_finish(a, l, p, SL_RESULT_ERROR, SL_REASON_TIMEOUT,
+					"The lock did not answer in time.");
+	}
+}
+
+int64_t relay_next_deadline(const struct lock_ctx *l, int64_t fallback)
+{
+	int64_t d = fallback;
+
+	for (size_t i = 0; i < PENDING_MAX; i++)
+		if (l->pending[i].used && l->pending[i].deadline < d)
+			d = l->pending[i].deadline;
+	return d;
+}

@@ -1,0 +1,142 @@
+/* report.c - audit records, alerts, answers and retained state on the wire. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smartlock/log.h"
+#include "smartlock/timeutil.h"
+#include "mqtt.h"
+#include "report.h"
+
+void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
+		const char *user, const char *payload, bool retain)
+{
+	char topic[SL_TOPIC_MAX];
+	int rc;
+
+	if (topic_build(topic, sizeof(topic), kind, lock, user) != SL_OK) {
+		sl_log(SL_LOG_ERROR, "cannot build a %s topic for lock %s", topic_kind_name(kind),
+				lock);
+		return;
+	}
+	rc = mqtt_publish(a->mqtt, topic, payload, retain);
+	if (rc != 0)
+		sl_log(SL_LOG_INFO, "not published on %s (broker connection down)", topic);
+}
+
+static void audit_failed(struct agent *a, const struct audit_record *rec, enum sl_err e)
+{
+	sl_log(SL_LOG_ERROR, "audit log %s: cannot write a record (%s %s): %s",
+			a->audit_path, rec->action, rec->result, sl_strerror(e));
+	if (a->audit_failing)
+		return;
+	a->audit_failing = true;
+	report_alert(a, SL_ALERT_AUDIT_FAILURE, NULL, "", "agent", 0,
+			"The audit log cannot be written (%s): unlocking is refused until "
+			"it is fixed.", sl_strerror(e));
+}
+
+enum sl_err report_audit(struct agent *a, const struct audit_record *rec, bool durable)
+{
+	char *line = NULL;
+	enum sl_err e;
+
+	e = audit_append(a->audit, rec, durable, &line);
+	if (e != SL_OK) {
+		free(line);
+		audit_failed(a, rec, e);
+		return e;
+	}
+	if (a->audit_failing) {
+		a->audit_failing = false;
+		sl_log(SL_LOG_NOTICE, "audit log %s is writable again", a->audit_path);
+	}
+	for (size_t i = 0; i < a->nlocks && line; i++)
+		if (!rec->lock[0] || strcmp(rec->lock, a->locks[i].id) == 0)
+			report_publish(a, SL_TOPIC_LOG, a->locks[i].id, NULL, line, false);
+	free(line);
+	return SL_OK;
+}
+
+char *report_local_time(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return buf;
+}
+
+void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
+		const char *user, const char *source, int64_t until, const char *fmt, ...)
+{
+	struct sl_alert al;
+	struct audit_record rec;
+	va_list ap;
+
+	memset(&al, 0, sizeof(al));
+	al.kind = kind;
+	snprintf(al.user, sizeof(al.user), "%s", user ? user : "");
+	snprintf(al.source, sizeof(al.source), "%s", source ? source : "");
+	va_start(ap, fmt);
+	vsnprintf(al.msg, sizeof(al.msg), fmt, ap);
+	va_end(ap);
+	al.until = until;
+	al.time = time_now_ms();
+	sl_log(kind == SL_ALERT_LOCK_ONLINE || kind == SL_ALERT_LOCKOUT_CLEARED ?
+			SL_LOG_NOTICE : SL_LOG_WARNING, "alert %s%s%s: %s",
+			proto_alert_name(kind), lock ? " on " : "", lock ? lock : "", al.msg);
+	for (size_t i = 0; i < a->nlocks; i++) {
+		char *payload;
+
+		if (lock && strcmp(lock, a->locks[i].id) != 0)
+			continue;
+		snprintf(al.lock, sizeof(al.lock), "%s", a->locks[i].id);
+		payload = proto_encode_alert(&al);
+		if (payload)
+			report_publish(a, SL_TOPIC_ALERT, a->locks[i].id, NULL, payload, false);
+		free(payload);
+	}
+	if (kind == SL_ALERT_AUDIT_FAILURE)
+		return;         /* it could not be written anyway */
+	memset(&rec, 0, sizeof(rec));
+	rec.actor = user ? user : "";
+	rec.role = "";
+	rec.source = source ? source : "";
+	rec.lock = lock ? lock : "";
+	rec.action = "alert";
+	rec.result = proto_alert_name(kind);
+	rec.reason = "";
+	rec.detail = al.msg;
+	report_audit(a, &rec, false);
+}
+
+void report_response(struct agent *a, const char *lock, const char *user,
+		const struct sl_response *r)
+{
+	char *payload = proto_encode_response(r);
+
+	if (!payload) {
+		sl_log(SL_LOG_ERROR, "out of memory encoding an answer to %s", user);
+		return;
+	}
+	report_publish(a, SL_TOPIC_LOCK_RES, lock, user, payload, false);
+	free(payload);
+}
+
+void report_state(struct agent *a, struct lock_ctx *l)
+{
+	char *payload;
+
+	l->state.online = l->link == LINK_ONLINE;
+	payload = proto_encode_state(&l->state);
+	if (!payload)
+		return;
+	report_publish(a, SL_TOPIC_STATE, l->id, NULL, payload, true);
+	free(payload);
+}

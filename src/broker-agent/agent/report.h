@@ -1,0 +1,41 @@
+/*
+ * report.h - how the agent tells the world: audit records (also published
+ * on each lock's log topic), security alerts, answers to users and owners,
+ * and the retained state of each lock.
+ *
+ * A failing audit log raises one audit-failure alert per episode and is
+ * logged; callers decide what to refuse (a grant is never relayed without
+ * its durable record). Strings are copied; nothing is kept.
+ */
+#ifndef AGENT_REPORT_H
+#define AGENT_REPORT_H
+
+#include <stdbool.h>
+
+#include "agent.h"
+
+/* Append rec (durably if asked) and publish the line on the log topic of
+ * rec->lock, or of every served lock when rec->lock is "". */
+enum sl_err report_audit(struct agent *a, const struct audit_record *rec, bool durable);
+
+/* Publish a securityAlert on lock (every served lock when lock is NULL)
+ * and audit it. msg is a human sentence. */
+void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
+		const char *user, const char *source, int64_t until, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+/* Answer on lockRes/<user>. */
+void report_response(struct agent *a, const char *lock, const char *user,
+		const struct sl_response *r);
+
+/* Publish the lock's retained state. */
+void report_state(struct agent *a, struct lock_ctx *l);
+
+/* Publish any payload on a topic of a lock. */
+void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
+		const char *user, const char *payload, bool retain);
+
+/* "14:05" style local time for human sentences. */
+char *report_local_time(int64_t ms, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * settings.h - smartlock-agent's configuration: the keys of agent.conf,
+ * their defaults and ranges (see smartlock-agent(8)).
+ *
+ * Plain values in a caller-owned struct; settings_load() keeps nothing.
+ */
+#ifndef AGENT_SETTINGS_H
+#define AGENT_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smartlock/config.h"
+#include "smartlock/enrol.h"
+#include "smartlock/log.h"
+#include "smartlock/topic.h"
+
+#define AGENT_LOCKS_MAX 16
+#define AGENT_DEFAULT_CONFIG "/etc/smartlock/agent.conf"
+
+struct agent_lock_list {
+	size_t count;
+	char ids[AGENT_LOCKS_MAX][SL_NAME_MAX + 1];
+};
+
+struct agent_settings {
+	char broker_socket[SL_PATH_MAX];
+	char broker_host[256];
+	int64_t broker_port;
+	bool broker_tls;
+	char broker_cafile[SL_PATH_MAX];
+	char broker_user[SL_NAME_MAX + 1];
+	char broker_password[SL_PASSWORD_MAX];
+	char client_id[SL_NAME_MAX + 1];        /* MQTT client id */
+	int64_t keepalive;              /* s */
+	int64_t reconnect_min_ms, reconnect_max_ms;
+
+	char state_dir[SL_PATH_MAX];
+	struct agent_lock_list locks;
+	char lock_keys_dir[SL_PATH_MAX];
+	char passwd_file[SL_PATH_MAX];  /* "" = do not maintain one */
+
+	int64_t request_window;         /* s: |now - t| allowed */
+	int64_t duplicate_window;       /* s: identical re-send = QoS 1 duplicate */
+	int64_t replay_cache_size;      /* entries */
+	int64_t command_timeout_ms;
+	int64_t heartbeat_interval;     /* s, when a heartbeat does not say */
+	int64_t fail_threshold;
+	int64_t fail_window;            /* s */
+	int64_t lockout_duration;       /* s */
+	int64_t unlock_rate_max;        /* 0 = no rate rule */
+	int64_t unlock_rate_window;     /* s */
+	int64_t audit_rotate_bytes;     /* 0 = never rotate */
+	int64_t log_page_max;           /* records per admin log page */
+	enum sl_log_level log_level;
+};
+
+void settings_defaults(struct agent_settings *s);
+
+/* Load path over the defaults; on error *err says where and why. */
+enum sl_err settings_load(const char *path, struct agent_settings *s,
+		struct sl_config_error *err);
+
+/* Index of lock in the served list, or -1. */
+int settings_lock_index(const struct agent_settings *s, const char *lock);
+
+#endif

@@ -1,0 +1,382 @@
+/* state.c - persistence of the agent's counters in state.json. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "smartlock/atomicfile.h"
+#include "smartlock/protocol.h"
+#include "state.h"
+
+#define STATE_MAX_BYTES (16 * 1024 * 1024)
+
+int state_init(struct agent_state *st, size_t replay_cap)
+{
+	memset(st, 0, sizeof(*st));
+	return replay_init(&st->replay, replay_cap);
+}
+
+void state_finish(struct agent_state *st)
+{
+	free(st->users);
+	replay_finish(&st->replay);
+	memset(st, 0, sizeof(*st));
+}
+
+void ring_push(struct time_ring *r, int64_t t)
+{
+	if (r->n == TIME_RING_SLOTS) {
+		memmove(&r->t[0], &r->t[1], (TIME_RING_SLOTS - 1) * sizeof(r->t[0]));
+		r->n--;
+	}
+	r->t[r->n++] = t;
+}
+
+size_t ring_count_since(const struct time_ring *r, int64_t since)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->t[i] > since)
+			n++;
+	return n;
+}
+
+int64_t ring_oldest_since(const struct time_ring *r, int64_t since)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->t[i] > since)
+			return r->t[i];
+	return 0;
+}
+
+void ring_clear(struct time_ring *r)
+{
+	r->n = 0;
+}
+
+static int cmp_user(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct user_counters *)elem)->name);
+}
+
+struct user_counters *state_user(struct agent_state *st, const char *name, bool create)
+{
+	struct user_counters *uc;
+	size_t lo = 0, hi = st->nusers;
+
+	if (st->nusers) {
+		uc = bsearch(name, st->users, st->nusers, sizeof(*uc), cmp_user);
+		if (uc || !create)
+			return uc;
+	} else if (!create) {
+		return NULL;
+	}
+	if (strlen(name) > SL_NAME_MAX)
+		return NULL;
+	if (st->nusers == st->cap) {
+		size_t ncap = st->cap ? st->cap * 2 : 16;
+		struct user_counters *nu = realloc(st->users, ncap * sizeof(*nu));
+
+		if (!nu)
+			return NULL;
+		st->users = nu;
+		st->cap = ncap;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(st->users[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&st->users[lo + 1], &st->users[lo], (st->nusers - lo) * sizeof(*uc));
+	uc = &st->users[lo];
+	memset(uc, 0, sizeof(*uc));
+	memcpy(uc->name, name, strlen(name) + 1);
+	st->nusers++;
+	st->dirty = true;
+	return uc;
+}
+
+/* ---- loading ---- */
+
+static bool get_time(const cJSON *o, const char *name, int64_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	double d;
+
+	if (!it) {
+		*out = 0;
+		return true;
+	}
+	if (!cJSON_IsNumber(it))
+		return false;
+	d = it->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < 0 || d > 9007199254740992.0)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+static bool get_ring(const cJSON *o, const char *name, struct time_ring *r)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, name), *it;
+
+	r->n = 0;
+	if (!arr)
+		return true;
+	if (!cJSON_IsArray(arr))
+		return false;
+	cJSON_ArrayForEach(it, arr) {
+		double d = it->valuedouble;
+
+		if (!cJSON_IsNumber(it) || !isfinite(d) || d != floor(d) || d < 0)
+			return false;
+		ring_push(r, (int64_t)d);
+	}
+	return true;
+}
+
+static const char *load_locks(struct agent_state *st, const cJSON *locks,
+		const struct agent_lock_list *served)
+{
+	const cJSON *it;
+
+	if (!locks)
+		return NULL;
+	if (!cJSON_IsObject(locks))
+		return "locks: not an object";
+	cJSON_ArrayForEach(it, locks) {
+		int idx = -1;
+		const cJSON *cause;
+
+		for (size_t i = 0; i < served->count; i++)
+			if (strcmp(served->ids[i], it->string) == 0)
+				idx = (int)i;
+		if (!cJSON_IsObject(it))
+			return "locks: an entry is not an object";
+		if (idx < 0)
+			continue;       /* a lock no longer served */
+		if (!get_time(it, "lockout_until", &st->locks[idx].lockout_until) ||
+				!get_ring(it, "fails", &st->locks[idx].fails))
+			return "locks: bad lockout_until or fails";
+		cause = cJSON_GetObjectItemCaseSensitive(it, "cause");
+		if (cJSON_IsString(cause) && strlen(cause->valuestring) <= SL_NAME_MAX)
+			snprintf(st->locks[idx].lockout_cause, sizeof(st->locks[idx].lockout_cause),
+					"%s", cause->valuestring);
+	}
+	return NULL;
+}
+
+static const char *load_users(struct agent_state *st, const cJSON *users)
+{
+	const cJSON *it;
+
+	if (!users)
+		return NULL;
+	if (!cJSON_IsObject(users))
+		return "users: not an object";
+	cJSON_ArrayForEach(it, users) {
+		struct user_counters *uc;
+
+		if (!cJSON_IsObject(it) || topic_check_name(it->string) != SL_OK)
+			return "users: an entry is not an object named by a user name";
+		uc = state_user(st, it->string, true);
+		if (!uc)
+			return "out of memory";
+		if (!get_time(it, "uses", &uc->uses) ||
+				!get_time(it, "lockout_until", &uc->lockout_until) ||
+				!get_ring(it, "fails", &uc->fails) ||
+				!get_ring(it, "unlocks", &uc->unlocks))
+			return "users: bad uses, lockout_until, fails or unlocks";
+	}
+	return NULL;
+}
+
+static const char *load_replay(struct agent_state *st, const cJSON *rp)
+{
+	const cJSON *ids, *it;
+	int64_t floor_t;
+
+	if (!rp)
+		return NULL;
+	if (!cJSON_IsObject(rp) || !get_time(rp, "floor", &floor_t))
+		return "replay: not an object with a floor";
+	st->replay.floor = floor_t;
+	ids = cJSON_GetObjectItemCaseSensitive(rp, "ids");
+	if (!ids)
+		return NULL;
+	if (!cJSON_IsArray(ids))
+		return "replay: ids is not an array";
+	cJSON_ArrayForEach(it, ids) {
+		const cJSON *u = cJSON_GetArrayItem(it, 0), *k = cJSON_GetArrayItem(it, 1),
+		      *t = cJSON_GetArrayItem(it, 2), *m = cJSON_GetArrayItem(it, 3),
+		      *s = cJSON_GetArrayItem(it, 4);
+
+		if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 5 || !cJSON_IsString(u) ||
+				strlen(u->valuestring) > SL_NAME_MAX || !cJSON_IsNumber(k) ||
+				!cJSON_IsNumber(t) || !cJSON_IsString(m) ||
+				strlen(m->valuestring) > SL_MAC_CHARS || !cJSON_IsNumber(s))
+			return "replay: a malformed id entry";
+		/* window INT64_MAX/2: keep everything that was saved */
+		replay_add(&st->replay, u->valuestring,
+				k->valueint ? REPLAY_KIND_ADMIN : REPLAY_KIND_REQUEST,
+				(int64_t)t->valuedouble, m->valuestring, (int64_t)s->valuedouble,
+				INT64_MAX / 2);
+	}
+	return NULL;
+}
+
+enum sl_err state_load(struct agent_state *st, const char *path,
+		const struct agent_lock_list *locks, char *msg, size_t size)
+{
+	const char *why = NULL;
+	cJSON *root, *v, *seq;
+	char *text = NULL;
+	size_t len;
+	int64_t reserved;
+	enum sl_err e;
+
+	e = atomic_read_file(path, STATE_MAX_BYTES, &text, &len);
+	if (e == SL_ERR_NOT_FOUND)
+		return e;
+	if (e != SL_OK) {
+		snprintf(msg, size, "%s: cannot read: %s", path, sl_strerror(e));
+		return e;
+	}
+	root = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (!root || !cJSON_IsObject(root)) {
+		snprintf(msg, size, "%s: not a JSON object (the file is damaged)", path);
+		cJSON_Delete(root);
+		return SL_ERR_JSON;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "v");
+	seq = cJSON_GetObjectItemCaseSensitive(root, "seq_reserved");
+	if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+		why = "v: missing or not 1";
+	else if (!seq || !get_time(root, "seq_reserved", &reserved))
+		why = "seq_reserved: missing or not a whole number";
+	if (!why)
+		why = load_locks(st, cJSON_GetObjectItemCaseSensitive(root, "locks"), locks);
+	if (!why)
+		why = load_users(st, cJSON_GetObjectItemCaseSensitive(root, "users"));
+	if (!why)
+		why = load_replay(st, cJSON_GetObjectItemCaseSensitive(root, "replay"));
+	cJSON_Delete(root);
+	if (why) {
+		snprintf(msg, size, "%s: %s", path, why);
+		return SL_ERR_BAD_VALUE;
+	}
+	st->seq_reserved = (uint64_t)reserved;
+	st->dirty = false;
+	return SL_OK;
+}
+
+/* ---- saving ---- */
+
+static cJSON *ring_json(const struct time_ring *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && i < r->n; i++) {
+		cJSON *n = cJSON_CreateNumber((double)r->t[i]);
+
+		if (!n) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, n);
+	}
+	return arr;
+}
+
+static bool add_ring(cJSON *o, const char *name, const struct time_ring *r)
+{
+	cJSON *arr = ring_json(r);
+
+	if (!arr)
+		return false;
+	cJSON_AddItemToObject(o, name, arr);
+	return true;
+}
+
+static bool build_replay(const struct agent_state *st, cJSON *root)
+{
+	cJSON *rp = cJSON_AddObjectToObject(root, "replay"), *ids;
+
+	if (!rp || !cJSON_AddNumberToObject(rp, "floor", (double)st->replay.floor))
+		return false;
+	ids = cJSON_AddArrayToObject(rp, "ids");
+	if (!ids)
+		return false;
+	for (size_t i = 0; i < st->replay.count; i++) {
+		const struct replay_entry *e = replay_at(&st->replay, i);
+		cJSON *a = cJSON_CreateArray();
+
+		if (!a)
+			return false;
+		cJSON_AddItemToArray(ids, a);
+		cJSON_AddItemToArray(a, cJSON_CreateString(e->user));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(e->kind));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)e->t));
+		cJSON_AddItemToArray(a, cJSON_CreateString(e->mac));
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)e->seen));
+		if (cJSON_GetArraySize(a) != 5)
+			return false;
+	}
+	return true;
+}
+
+enum sl_err state_save(struct agent_state *st, const char *path,
+		const struct agent_lock_list *locks)
+{
+	cJSON *root = cJSON_CreateObject(), *lo, *us;
+	enum sl_err e = SL_ERR_NOMEM;
+	char *text = NULL;
+
+	if (!root || !cJSON_AddNumberToObject(root, "v", 1) ||
+			!cJSON_AddNumberToObject(root, "seq_reserved", (double)st->seq_reserved))
+		goto out;
+	lo = cJSON_AddObjectToObject(root, "locks");
+	if (!lo)
+		goto out;
+	for (size_t i = 0; i < locks->count; i++) {
+		cJSON *o = cJSON_AddObjectToObject(lo, locks->ids[i]);
+
+		if (!o || !cJSON_AddNumberToObject(o, "lockout_until",
+					(double)st->locks[i].lockout_until) ||
+				!cJSON_AddStringToObject(o, "cause", st->locks[i].lockout_cause) ||
+				!add_ring(o, "fails", &st->locks[i].fails))
+			goto out;
+	}
+	us = cJSON_AddObjectToObject(root, "users");
+	if (!us)
+		goto out;
+	for (size_t i = 0; i < st->nusers; i++) {
+		const struct user_counters *uc = &st->users[i];
+		cJSON *o = cJSON_AddObjectToObject(us, uc->name);
+
+		if (!o || !cJSON_AddNumberToObject(o, "uses", (double)uc->uses) ||
+				!cJSON_AddNumberToObject(o, "lockout_until", (double)uc->lockout_until) ||
+				!add_ring(o, "fails", &uc->fails) ||
+				!add_ring(o, "unlocks", &uc->unlocks))
+			goto out;
+	}
+	if (!build_replay(st, root))
+		goto out;
+	text = cJSON_PrintUnformatted(root);
+	if (!text)
+		goto out;
+	e = atomic_write_file(path, text, strlen(text), 0600);
+	if (e == SL_OK)
+		st->dirty = false;
+out:
+	free(text);
+	cJSON_Delete(root);
+	return e;
+}

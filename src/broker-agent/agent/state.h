@@ -1,0 +1,74 @@
+/*
+ * state.h - the agent's counters that must survive a restart: guest uses,
+ * recent failures and unlock requests, lockouts, the command sequence
+ * reservation and the replay cache. Kept in <state_dir>/state.json,
+ * written atomically (mode 0600) whenever it changed.
+ *
+ * Times are wall-clock ms since the epoch, so a lockout keeps its end
+ * across a restart. Not thread-safe; owned by the agent context.
+ */
+#ifndef AGENT_STATE_H
+#define AGENT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smartlock/error.h"
+#include "replay.h"
+#include "settings.h"
+
+#define TIME_RING_SLOTS 101     /* > max fail_threshold and unlock_rate_max */
+
+/* The newest event times, oldest first. */
+struct time_ring {
+	size_t n;
+	int64_t t[TIME_RING_SLOTS];
+};
+
+struct user_counters {
+	char name[SL_NAME_MAX + 1];
+	int64_t uses;                   /* unlocks granted (guests' max_uses) */
+	int64_t lockout_until;          /* 0 = none */
+	struct time_ring fails;
+	struct time_ring unlocks;
+};
+
+struct lock_counters {
+	int64_t lockout_until;
+	char lockout_cause[SL_NAME_MAX + 1];
+	struct time_ring fails;
+};
+
+struct agent_state {
+	struct user_counters *users;    /* sorted by name */
+	size_t nusers, cap;
+	struct lock_counters locks[AGENT_LOCKS_MAX];
+	uint64_t seq_reserved;          /* command seqs up to this may have been used */
+	struct replay_cache replay;
+	bool dirty;
+};
+
+int state_init(struct agent_state *st, size_t replay_cap);
+void state_finish(struct agent_state *st);
+
+/* Load path (lock entries matched against locks). SL_ERR_NOT_FOUND when
+ * the file does not exist (a first start); other errors with a message
+ * naming the file in msg. */
+enum sl_err state_load(struct agent_state *st, const char *path,
+		const struct agent_lock_list *locks, char *msg, size_t size);
+
+enum sl_err state_save(struct agent_state *st, const char *path,
+		const struct agent_lock_list *locks);
+
+/* Counters of user name; created (zeroed) when create is true, else NULL
+ * if absent. The pointer is valid until the next call that creates. */
+struct user_counters *state_user(struct agent_state *st, const char *name, bool create);
+
+void ring_push(struct time_ring *r, int64_t t);
+size_t ring_count_since(const struct time_ring *r, int64_t since);
+/* Oldest time at or after since, 0 if none. */
+int64_t ring_oldest_since(const struct time_ring *r, int64_t since);
+void ring_clear(struct time_ring *r);
+
+#endif

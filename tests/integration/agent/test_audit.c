@@ -1,0 +1,310 @@
+/* test_audit.c - the audit log of the running agent: chain verification,
+ * each kind of tampering detected and named, rotation, refusing to start
+ * on a broken log, and failing closed when the log cannot be written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "smartlock/audit.h"
+#include "smartlock/timeutil.h"
+#include "common_setup.h"
+
+static int setup(void **state)
+{
+	return fx_state_up(state, fx_default_users, 3, NULL);
+}
+
+static int setup_rotate(void **state)
+{
+	return fx_state_up(state, fx_default_users, 3, "audit_rotate_bytes = 1500");
+}
+
+static int teardown(void **state)
+{
+	return fx_state_down(state);
+}
+
+/* Some traffic, then a stopped agent: the log is complete. */
+static void make_history(struct fx *f)
+{
+	struct harness_client *r = fx_client(f, "resident");
+	struct sl_key wrong;
+
+	assert_non_null(r);
+	assert_int_equal(sign_key_generate(&wrong), SL_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fx_granted(f, r, "resident", SL_ACTION_UNLOCK), 0);
+		assert_int_equal(fx_granted(f, r, "resident", SL_ACTION_LOCK), 0);
+	}
+	assert_int_equal(fx_refused(f, r, "resident", &wrong, SL_ACTION_UNLOCK, 0,
+				SL_REASON_BAD_SIGNATURE, NULL), 0);
+	harness_client_destroy(r);
+	assert_int_equal(fx_stop_agent(f), 0);
+}
+
+static int verify(struct fx *f, const char *dir, char **out)
+{
+	const char *args[] = {"--verify-audit", dir, NULL};
+
+	return fx_run_agent(f, args, out);
+}
+
+/* Lines of a file as a malloc'd array of malloc'd strings (with '\n'). */
+static size_t read_lines(const char *path, char ***out)
+{
+	char *text = harness_read_file(path), *p, *nl;
+	char **lines = NULL;
+	size_t n = 0;
+
+	assert_non_null(text);
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		lines = realloc(lines, (n + 1) * sizeof(*lines));
+		lines[n++] = strndup(p, (size_t)(nl - p + 1));
+	}
+	free(text);
+	*out = lines;
+	return n;
+}
+
+static void write_lines(const char *path, char **lines, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	for (size_t i = 0; i < n; i++)
+		if (lines[i])
+			fputs(lines[i], fp);
+	fclose(fp);
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* Copy the log into dir/<name>/audit.log after fn changed its lines. */
+static void tampered(struct fx *f, const char *name, void (*fn)(char ***lines, size_t *n),
+		char *dir, size_t size)
+{
+	char src[HARNESS_PATH_MAX], dst[HARNESS_PATH_MAX + 64];
+	char **lines;
+	size_t n;
+
+	snprintf(src, sizeof(src), "%s/audit/audit.log", f->state_dir);
+	n = read_lines(src, &lines);
+	assert_true(n > 12);
+	fn(&lines, &n);
+	snprintf(dir, size, "%s/%s", f->dir, name);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(dst, sizeof(dst), "%s/audit.log", dir);
+	write_lines(dst, lines, n);
+	free_lines(lines, n);
+}
+
+static void edit_line_6(char ***lines, size_t *n)
+{
+	char *l = (*lines)[5], *p = strstr(l, "\"detail\":\"");
+
+	(void)n;
+	assert_non_null(p);
+	p[10] = p[10] == 'X' ? 'Y' : 'X';
+}
+
+static void delete_line_6(char ***lines, size_t *n)
+{
+	free((*lines)[5]);
+	memmove(&(*lines)[5], &(*lines)[6], (*n - 6) * sizeof(char *));
+	(*n)--;
+}
+
+static void swap_lines_6_7(char ***lines, size_t *n)
+{
+	char *t = (*lines)[5];
+
+	(void)n;
+	(*lines)[5] = (*lines)[6];
+	(*lines)[6] = t;
+}
+
+static void insert_after_6(char ***lines, size_t *n)
+{
+	/* a forged record with a fresh seq, inserted between 6 and 7 */
+	*lines = realloc(*lines, (*n + 1) * sizeof(char *));
+	memmove(&(*lines)[7], &(*lines)[6], (*n - 6) * sizeof(char *));
+	(*lines)[6] = strdup("{\"v\":1,\"seq\":999,\"time\":\"2026-01-01T00:00:00.000Z\","
+			"\"actor\":\"mallory\",\"role\":\"owner\",\"source\":\"lockReq\","
+			"\"lock\":\"front-door\",\"action\":\"unlock\",\"result\":\"granted\","
+			"\"reason\":\"\",\"detail\":\"\",\"prev\":"
+			"\"0000000000000000000000000000000000000000000000000000000000000000\"}\n");
+	(*n)++;
+}
+
+static void duplicate_line_6(char ***lines, size_t *n)
+{
+	*lines = realloc(*lines, (*n + 1) * sizeof(char *));
+	memmove(&(*lines)[7], &(*lines)[6], (*n - 6) * sizeof(char *));
+	(*lines)[6] = strdup((*lines)[5]);
+	(*n)++;
+}
+
+static void check_detected(struct fx *f, const char *name,
+		void (*fn)(char ***lines, size_t *n), const char *line, const char *words)
+{
+	char dir[HARNESS_PATH_MAX];
+	char *out = NULL;
+
+	tampered(f, name, fn, dir, sizeof(dir));
+	assert_int_equal(verify(f, dir, &out), 4);
+	assert_non_null(out);
+	if (!strstr(out, line) || !strstr(out, words))
+		fail_msg("%s: expected \"%s\" and \"%s\" in:\n%s", name, line, words, out);
+	free(out);
+}
+
+static void test_verify_and_tampering(void **state)
+{
+	struct fx *f = *state;
+	char dir[HARNESS_PATH_MAX + 16];
+	char *out = NULL;
+
+	make_history(f);
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	assert_int_equal(verify(f, dir, &out), 0);
+	assert_non_null(strstr(out, "verifies"));
+	free(out);
+	/* each kind of tampering is detected and the record named */
+	check_detected(f, "edited", edit_line_6, "audit.log:6:", "record 6 (line 6) was edited");
+	check_detected(f, "deleted", delete_line_6, "audit.log:6:", "record 6 is missing");
+	check_detected(f, "reordered", swap_lines_6_7, "audit.log:6:",
+			"records 6 and 7 are in the wrong order");
+	check_detected(f, "inserted", insert_after_6, "audit.log:7:",
+			"record 999) does not belong to the chain: it was inserted");
+	check_detected(f, "duplicated", duplicate_line_6, "audit.log:7:",
+			"record 6 appears twice");
+	/* the newest record, removed in place: the checkpoint tells */
+	{
+		char path[HARNESS_PATH_MAX + 32];
+		char **lines;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/audit.log", dir);
+		n = read_lines(path, &lines);
+		write_lines(path, lines, n - 1);
+		free_lines(lines, n);
+		assert_int_equal(verify(f, dir, &out), 4);
+		assert_non_null(strstr(out, "was deleted (audit.head says"));
+		free(out);
+	}
+}
+
+static void test_refuses_to_start_on_broken_log(void **state)
+{
+	struct fx *f = *state;
+	char path[HARNESS_PATH_MAX];
+	char *text, *p;
+
+	make_history(f);
+	snprintf(path, sizeof(path), "%s/audit/audit.log", f->state_dir);
+	text = harness_read_file(path);
+	p = strstr(text, "\"result\":\"denied\"");
+	assert_non_null(p);
+	memcpy(p + 10, "passed", 6);       /* still valid JSON: only the hash tells */
+	assert_int_equal(harness_write_file(path, text, 0600), 0);
+	free(text);
+	assert_int_not_equal(fx_start_agent(f), 0);
+	assert_int_equal(harness_proc_wait(&f->agent, FX_WAIT), 0);
+	assert_int_equal(WEXITSTATUS(f->agent.status), 4);
+	text = harness_read_file(f->agent_log);
+	assert_non_null(strstr(text, "audit log does not verify"));
+	assert_non_null(strstr(text, "was edited"));
+	free(text);
+}
+
+static void test_rotation_keeps_chain(void **state)
+{
+	struct fx *f = *state;
+	char dir[HARNESS_PATH_MAX + 16], victim[HARNESS_PATH_MAX + 64];
+	char **paths = NULL;
+	char *out = NULL;
+	size_t n = 0;
+
+	make_history(f);
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	assert_int_equal(audit_list_files(dir, &paths, &n), SL_OK);
+	assert_true(n >= 4);
+	assert_int_equal(verify(f, dir, &out), 0);
+	assert_non_null(strstr(out, "verifies"));
+	free(out);
+	/* remove a whole rotated file: the gap is found */
+	snprintf(victim, sizeof(victim), "%s", paths[1]);
+	audit_free_paths(paths, n);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(verify(f, dir, &out), 4);
+	assert_non_null(strstr(out, "missing"));
+	free(out);
+}
+
+static void test_audit_unwritable_fails_closed(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *r = fx_client(f, "resident");
+	char dir[HARNESS_PATH_MAX + 16];
+	struct sl_response res;
+	struct sl_alert al;
+
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	assert_int_equal(chmod(dir, 0500), 0);
+	assert_int_equal(fx_refused(f, r, "resident", NULL, SL_ACTION_UNLOCK, 0,
+				SL_REASON_INTERNAL_ERROR, &res), -1);   /* the barrier fails too */
+	assert_int_equal(res.result, SL_RESULT_ERROR);
+	assert_int_equal(res.reason, SL_REASON_INTERNAL_ERROR);
+	assert_int_equal(fx_wait_alert(f, SL_ALERT_AUDIT_FAILURE, &al, FX_WAIT), 0);
+	assert_non_null(strstr(al.msg, "audit log"));
+	/* nothing reached the lock, and nothing fires later */
+	assert_int_equal(harness_client_pump(f->lock, 200), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	harness_client_drain(r);
+	assert_int_equal(fx_granted(f, r, "resident", SL_ACTION_UNLOCK), 0);
+	harness_client_destroy(r);
+	/* a read-only audit directory at start: refused with exit code 4 */
+	assert_int_equal(fx_stop_agent(f), 0);
+	assert_int_equal(chmod(dir, 0500), 0);
+	{
+		const char *args[] = {"-c", f->conf_path, NULL};
+		char *out = NULL;
+
+		assert_int_equal(fx_run_agent(f, args, &out), 4);
+		assert_non_null(strstr(out, "not writable"));
+		free(out);
+	}
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_verify_and_tampering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_to_start_on_broken_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup_rotate, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_unwritable_fails_closed, setup, teardown),
+	};
+	int rc;
+
+	harness_init();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	harness_cleanup();
+	return rc;
+}
