@@ -1,0 +1,558 @@
+/*
+ * plugin.c - smartlock_auth.so, the Mosquitto plugin (API v5) that enforces
+ * the first of smartlock's three locks: who may connect, from where, and
+ * which topics each identity may use. Reports failed logins to the agent
+ * and closes the sessions of accounts that were disabled or removed.
+ *
+ * Everything here runs in Mosquitto's single thread. Any error means deny.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+
+#include "acl.h"
+#include "listeners.h"
+#include "origin.h"
+#include "sessions.h"
+#include "smartlock/passwd.h"
+#include "smartlock/protocol.h"
+#include "smartlock/timeutil.h"
+#include "smartlock/topic.h"
+#include "throttle.h"
+
+#define LOG_PREFIX "smartlock_auth: "
+#define RELOAD_CHECK_MS 200     /* stat the password file this often */
+#define THROTTLE_LOG_MS 10000   /* at most one "throttled" line per 10 s */
+#define LOG_USER_MAX 48
+
+/* Exported entry points (everything else is hidden by the version script). */
+int mosquitto_plugin_version(int supported_version_count, const int *supported_versions);
+int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
+		struct mosquitto_opt *options, int option_count);
+int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int option_count);
+
+struct file_id {
+	bool present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct plugin {
+	mosquitto_plugin_id_t *id;
+	char passwd_path[PATH_MAX];
+	char broker_conf[PATH_MAX];
+	struct origin_nets home;
+	struct passwd_file *pw;         /* NULL: file broken, everyone refused */
+	struct file_id seen;            /* the password file we last loaded */
+	int64_t next_check;
+	char dummy_hash[SL_PASSWD_HASH_MAX];
+	struct throttle throttle;
+	int64_t next_throttle_log;
+	bool remote_tls_ok;             /* listeners.h proved TLS on remote listeners */
+	unsigned reloads;               /* password file loads after the first */
+	struct sessions *sessions;      /* which account holds which client id */
+};
+
+struct options {
+	char passwd_file[PATH_MAX];
+	char home_networks[1024];
+	char broker_conf[PATH_MAX];
+};
+
+/* ---- small helpers ---- */
+
+/* A user name from the network, safe to print: at most max bytes, control
+ * characters and broken UTF-8 replaced. */
+static void safe_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+	proto_sanitize_text(dst);
+}
+
+static struct file_id file_id_of(const char *path)
+{
+	struct file_id f;
+	struct stat st;
+
+	memset(&f, 0, sizeof(f));
+	if (stat(path, &st) != 0)
+		return f;
+	f.present = true;
+	f.dev = st.st_dev;
+	f.ino = st.st_ino;
+	f.size = st.st_size;
+	f.mtime = st.st_mtim;
+	f.ctime = st.st_ctim;
+	return f;
+}
+
+static bool file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->present == b->present && a->dev == b->dev && a->ino == b->ino &&
+			a->size == b->size &&
+			a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+			a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* A well-formed hash with the given iteration count that no password
+ * matches: verifying against it costs what a real check costs, so an
+ * unknown user name is refused in the same time as a wrong password. */
+static void make_dummy_hash(struct plugin *p)
+{
+	unsigned iterations = SL_PBKDF2_ITERATIONS;
+	char dk[87];
+
+	for (size_t i = 0; p->pw && i < passwd_count(p->pw); i++) {
+		const struct sl_passwd_entry *e = passwd_at(p->pw, i);
+
+		if (e->role <= SL_PW_GUEST && passwd_hash_check(e->hash, &iterations) == SL_OK)
+			break;
+	}
+	memset(dk, 'A', sizeof(dk) - 1);
+	dk[sizeof(dk) - 1] = '\0';
+	snprintf(p->dummy_hash, sizeof(p->dummy_hash),
+			"$pbkdf2-sha512$%u$AAAAAAAAAAAAAAAAAAAAAA$%s", iterations, dk);
+}
+
+/* ---- failed logins ---- */
+
+static void report_failure(const char *user, const char *addr, enum sl_login_reason reason)
+{
+	struct sl_login_failed lf;
+	char log_user[LOG_USER_MAX];
+	char *json;
+
+	memset(&lf, 0, sizeof(lf));
+	safe_copy(lf.user, sizeof(lf.user), user);
+	safe_copy(lf.addr, sizeof(lf.addr), addr ? addr : "");
+	lf.reason = reason;
+	lf.time = time_now_ms();
+	safe_copy(log_user, sizeof(log_user), user);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "login refused: user \"%s\" from %s: %s",
+			log_user, lf.addr[0] ? lf.addr : "(unknown)",
+			proto_login_reason_name(reason));
+	json = proto_encode_login_failed(&lf);
+	if (!json) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot encode the failed-login report");
+		return;
+	}
+	if (mosquitto_broker_publish_copy(NULL, SL_TOPIC_LOGIN_FAILED, (int)strlen(json),
+			json, 1, false, NULL) != MOSQ_ERR_SUCCESS)
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot publish the failed-login report");
+	free(json);
+}
+
+/* ---- the password file ---- */
+
+/* End the sessions of accounts that are gone or whose line changed in a
+ * way that matters for who they are (role, origin, state, password). */
+static void kick_changed(struct plugin *p, const struct passwd_file *old,
+		const struct passwd_file *fresh)
+{
+	for (size_t i = 0; old && i < passwd_count(old); i++) {
+		const struct sl_passwd_entry *o = passwd_at(old, i);
+		const struct sl_passwd_entry *n = passwd_find(fresh, o->name);
+
+		if (n && n->role == o->role && n->home_only == o->home_only &&
+				n->enabled == o->enabled && strcmp(n->hash, o->hash) == 0)
+			continue;
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "closing the sessions of \"%s\": "
+				"account %s", o->name, !n ? "removed" : !n->enabled ? "disabled" : "changed");
+		mosquitto_kick_client_by_username(o->name, true);
+		/* a removed account's client ids are free for others again */
+		if (!n)
+			sessions_forget_user(p->sessions, o->name);
+	}
+}
+
+/* Reload when the file changed (a new inode, size, mtime or ctime: an
+ * atomic rename, an edit or a chmod), or when forced. On failure every
+ * client is refused and every session closed until a good file appears. */
+static void check_reload(struct plugin *p, bool force)
+{
+	struct file_id now_id = file_id_of(p->passwd_path);
+	struct passwd_file *fresh;
+	char msg[320];
+
+	if (!force && file_id_equal(&now_id, &p->seen))
+		return;
+	fresh = passwd_load(p->passwd_path, msg, sizeof(msg));
+	p->seen = now_id;
+	if (!fresh) {
+		p->reloads++;
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "reload %u failed: %s; refusing "
+				"every client until the password file is fixed", p->reloads,
+				msg[0] ? msg : "cannot load the password file");
+		if (p->pw) {
+			passwd_destroy(p->pw);
+			p->pw = NULL;
+			mosquitto_kick_client_by_clientid(NULL, false);
+		}
+		return;
+	}
+	kick_changed(p, p->pw, fresh);
+	passwd_destroy(p->pw);
+	p->pw = fresh;
+	make_dummy_hash(p);
+	p->reloads++;
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "reload %u: loaded %zu accounts from %s",
+			p->reloads, passwd_count(p->pw), p->passwd_path);
+}
+
+/* ---- callbacks ---- */
+
+/* The last step of a good login: the client id must not belong to another
+ * account's connection or persistent session (see sessions.h). */
+static int claim_client_id(struct plugin *p, struct mosquitto *client, const char *user)
+{
+	const char *id = mosquitto_client_id(client);
+	const char *holder = NULL;
+	char log_id[LOG_USER_MAX];
+	enum sessions_verdict v = sessions_check(p->sessions, id, user, &holder);
+
+	if (v == SESSIONS_OK)
+		v = sessions_connected(p->sessions, client, id, user);
+	if (v == SESSIONS_OK)
+		return MOSQ_ERR_SUCCESS;
+	safe_copy(log_id, sizeof(log_id), id);
+	if (v == SESSIONS_TAKEN)
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login refused: user \"%s\" "
+				"asked for client id \"%s\", which belongs to \"%s\"", user, log_id, holder);
+	else
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login refused: user \"%s\": "
+				"client id \"%s\" %s", user, log_id,
+				v == SESSIONS_FULL ? "cannot be recorded (table full)" : "is unusable");
+	return MOSQ_ERR_AUTH;
+}
+
+static int on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct plugin *p = userdata;
+	struct mosquitto_evt_disconnect *ed = event_data;
+
+	(void)event;
+	sessions_disconnected(p->sessions, ed->client,
+			!mosquitto_client_clean_session(ed->client));
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int on_basic_auth(int event, void *event_data, void *userdata)
+{
+	struct plugin *p = userdata;
+	struct mosquitto_evt_basic_auth *ed = event_data;
+	const char *user = ed->username;
+	const char *password = ed->password ? ed->password : "";
+	const char *addr_text = mosquitto_client_address(ed->client);
+	struct origin_addr addr = origin_parse_addr(addr_text);
+	const struct sl_passwd_entry *e;
+	enum sl_login_reason reason;
+	int64_t now = time_mono_ms();
+
+	(void)event;
+	if (!user || !*user) {
+		report_failure("", addr_text, SL_LOGIN_ANONYMOUS);
+		return MOSQ_ERR_AUTH;
+	}
+	if (addr.kind == ORIGIN_REMOTE && throttle_blocked(&p->throttle, &addr, now)) {
+		if (now >= p->next_throttle_log) {
+			mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "too many failed logins "
+					"from %s: refusing its logins for a while", addr_text);
+			p->next_throttle_log = now + THROTTLE_LOG_MS;
+		}
+		return MOSQ_ERR_AUTH;
+	}
+	if (!p->pw) {
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login refused: no valid password file");
+		return MOSQ_ERR_AUTH;
+	}
+	e = passwd_find(p->pw, user);
+	if (!e) {
+		(void)passwd_verify(password, p->dummy_hash);
+		reason = SL_LOGIN_UNKNOWN_USER;
+	} else if (passwd_verify(password, e->hash) != SL_OK) {
+		reason = SL_LOGIN_BAD_PASSWORD;
+	} else if (!e->enabled) {
+		reason = SL_LOGIN_DISABLED;
+	} else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok)) {
+		reason = SL_LOGIN_BAD_ORIGIN;
+	} else {
+		return claim_client_id(p, ed->client, e->name);
+	}
+	if (addr.kind == ORIGIN_REMOTE)
+		throttle_failure(&p->throttle, &addr, now);
+	report_failure(user, addr_text, reason);
+	return MOSQ_ERR_AUTH;
+}
+
+static int on_acl_check(int event, void *event_data, void *userdata)
+{
+	struct plugin *p = userdata;
+	struct mosquitto_evt_acl_check *ed = event_data;
+	const char *user = mosquitto_client_username(ed->client);
+	const struct sl_passwd_entry *e;
+	struct acl_identity id;
+	enum acl_access access;
+
+	(void)event;
+	switch (ed->access) {
+	case MOSQ_ACL_UNSUBSCRIBE:
+		/* dropping a subscription never reveals or changes anything */
+		return MOSQ_ERR_SUCCESS;
+	case MOSQ_ACL_SUBSCRIBE:
+		access = ACL_SUBSCRIBE;
+		break;
+	case MOSQ_ACL_READ:
+		access = ACL_READ;
+		break;
+	case MOSQ_ACL_WRITE:
+		access = ACL_WRITE;
+		break;
+	default:
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	if (!user || !p->pw)
+		return MOSQ_ERR_ACL_DENIED;
+	e = passwd_find(p->pw, user);
+	if (!e || !e->enabled)
+		return MOSQ_ERR_ACL_DENIED;
+	id.role = e->role;
+	id.name = e->name;
+	id.alerts = e->alerts;
+	return acl_check(&id, access, ed->topic, ed->retain) ?
+			MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+}
+
+static int on_tick(int event, void *event_data, void *userdata)
+{
+	struct plugin *p = userdata;
+	int64_t now = time_mono_ms();
+
+	(void)event;
+	(void)event_data;
+	if (now < p->next_check)
+		return MOSQ_ERR_SUCCESS;
+	check_reload(p, false);
+	p->next_check = now + RELOAD_CHECK_MS;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- options ---- */
+
+struct option_key {
+	const char *name;
+	size_t offset, size;
+};
+
+/* Sorted by name for bsearch. */
+static const struct option_key option_keys[] = {
+	{"broker_conf", offsetof(struct options, broker_conf), sizeof(((struct options *)0)->broker_conf)},
+	{"home_networks", offsetof(struct options, home_networks), sizeof(((struct options *)0)->home_networks)},
+	{"passwd_file", offsetof(struct options, passwd_file), sizeof(((struct options *)0)->passwd_file)},
+};
+
+static int option_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct option_key *)elem)->name);
+}
+
+static int parse_options(struct options *o, struct mosquitto_opt *options, int count)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < count; i++) {
+		const struct option_key *k;
+		int n;
+
+		if (!options[i].key || !options[i].value)
+			return -1;
+		k = bsearch(options[i].key, option_keys, sizeof(option_keys) / sizeof(option_keys[0]),
+				sizeof(option_keys[0]), option_cmp);
+		if (!k) {
+			mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "unknown option "
+					"plugin_opt_%s", options[i].key);
+			return -1;
+		}
+		n = snprintf((char *)o + k->offset, k->size, "%s", options[i].value);
+		if (n < 0 || (size_t)n >= k->size) {
+			mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_%s: too long", k->name);
+			return -1;
+		}
+	}
+	if (!o->passwd_file[0]) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_passwd_file is required");
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply options: home networks and the listener audit. */
+static int configure(struct plugin *p, const struct options *o)
+{
+	struct listener_audit audit;
+	char msg[160];
+	enum sl_err rc;
+
+	if (origin_parse_networks(o->home_networks, &p->home, msg, sizeof(msg)) != SL_OK) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "%s", msg);
+		return -1;
+	}
+	if (p->home.n == 0)
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "no home_networks configured: "
+				"guests can connect only over the Unix socket");
+	snprintf(p->passwd_path, sizeof(p->passwd_path), "%s", o->passwd_file);
+	if (o->broker_conf[0]) {
+		snprintf(p->broker_conf, sizeof(p->broker_conf), "%s", o->broker_conf);
+	} else {
+		rc = listeners_own_config(p->broker_conf, sizeof(p->broker_conf));
+		if (rc == SL_ERR_NOT_FOUND) {
+			/* no -c: Mosquitto listens on loopback only */
+			p->remote_tls_ok = false;
+			return 0;
+		}
+		if (rc != SL_OK) {
+			mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot find the broker "
+					"configuration; set plugin_opt_broker_conf");
+			return -1;
+		}
+	}
+	memset(&audit, 0, sizeof(audit));
+	rc = listeners_audit_file(p->broker_conf, &audit);
+	if (rc != SL_OK) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "refusing to start: %s", audit.problem);
+		return -1;
+	}
+	p->remote_tls_ok = audit.remote_plain == 0 && audit.remote_tls > 0;
+	mosquitto_log_printf(MOSQ_LOG_INFO, LOG_PREFIX "%u listeners: %u local, %u TLS",
+			audit.listeners, audit.local, audit.remote_tls);
+	return 0;
+}
+
+static int on_reload(int event, void *event_data, void *userdata)
+{
+	struct plugin *p = userdata;
+	struct mosquitto_evt_reload *ed = event_data;
+	struct options o;
+
+	(void)event;
+	/* Mosquitto 2.0 passes no options on SIGHUP (Debian's logrotate sends
+	 * one every week): keep the start-up configuration and just read the
+	 * password file again. New options, when given, are applied. */
+	if (!ed->options || ed->option_count <= 0) {
+		check_reload(p, true);
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (parse_options(&o, ed->options, ed->option_count) != 0 || configure(p, &o) != 0) {
+		/* a broken configuration: refuse everybody until it is fixed */
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "bad configuration on reload: "
+				"refusing every client");
+		passwd_destroy(p->pw);
+		p->pw = NULL;
+		memset(&p->home, 0, sizeof(p->home));
+		p->remote_tls_ok = false;
+		mosquitto_kick_client_by_clientid(NULL, false);
+		return MOSQ_ERR_SUCCESS;
+	}
+	check_reload(p, true);
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- entry points ---- */
+
+int mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
+{
+	for (int i = 0; i < supported_version_count; i++) {
+		if (supported_versions[i] == 5)
+			return 5;
+	}
+	return -1;
+}
+
+static const struct {
+	int event;
+	MOSQ_FUNC_generic_callback cb;
+} callbacks[] = {
+	{MOSQ_EVT_BASIC_AUTH, on_basic_auth},
+	{MOSQ_EVT_ACL_CHECK, on_acl_check},
+	{MOSQ_EVT_TICK, on_tick},
+	{MOSQ_EVT_RELOAD, on_reload},
+	{MOSQ_EVT_DISCONNECT, on_disconnect},
+};
+
+#define NCALLBACKS (sizeof(callbacks) / sizeof(callbacks[0]))
+
+static void unregister_all(struct plugin *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mosquitto_callback_unregister(p->id, callbacks[i].event, callbacks[i].cb, NULL);
+}
+
+int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
+		struct mosquitto_opt *options, int option_count)
+{
+	struct plugin *p = calloc(1, sizeof(*p));
+	struct options o;
+	char msg[320];
+	size_t i;
+
+	if (!p)
+		return MOSQ_ERR_NOMEM;
+	p->id = identifier;
+	throttle_init(&p->throttle);
+	p->sessions = sessions_create(SESSIONS_MAX);
+	if (!p->sessions)
+		goto fail;
+	if (parse_options(&o, options, option_count) != 0 || configure(p, &o) != 0)
+		goto fail;
+	p->seen = file_id_of(p->passwd_path);
+	p->pw = passwd_load(p->passwd_path, msg, sizeof(msg));
+	if (!p->pw) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "%s", msg);
+		goto fail;
+	}
+	make_dummy_hash(p);
+	for (i = 0; i < NCALLBACKS; i++) {
+		if (mosquitto_callback_register(p->id, callbacks[i].event, callbacks[i].cb,
+				NULL, p) != MOSQ_ERR_SUCCESS) {
+			unregister_all(p, i);
+			goto fail;
+		}
+	}
+	mosquitto_log_printf(MOSQ_LOG_INFO, LOG_PREFIX "loaded %zu accounts from %s; "
+			"%zu home networks", passwd_count(p->pw), p->passwd_path, p->home.n);
+	*userdata = p;
+	return MOSQ_ERR_SUCCESS;
+fail:
+	passwd_destroy(p->pw);
+	sessions_destroy(p->sessions);
+	free(p);
+	return MOSQ_ERR_UNKNOWN;
+}
+
+int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int option_count)
+{
+	struct plugin *p = userdata;
+
+	(void)options;
+	(void)option_count;
+	if (!p)
+		return MOSQ_ERR_SUCCESS;
+	unregister_all(p, NCALLBACKS);
+	passwd_destroy(p->pw);
+	sessions_destroy(p->sessions);
+	free(p);
+	return MOSQ_ERR_SUCCESS;
+}
