@@ -29,7 +29,8 @@
  *
  * Encoders return a malloc'd NUL-terminated string the caller frees with
  * free(), or NULL when out of memory. Structs are plain values owned by the
- * caller; no function keeps a pointer to its arguments. Thread-safe.
+ * caller; no function keeps a pointer to its arguments. Call decoders from
+ * one thread at a time: cJSON 1.7 records its last parse error in a global.
  */
 #ifndef SMARTLOCK_PROTOCOL_H
 #define SMARTLOCK_PROTOCOL_H

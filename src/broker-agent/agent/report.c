@@ -86,6 +86,12 @@ void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
 	va_start(ap, fmt);
 	vsnprintf(al.msg, sizeof(al.msg), fmt, ap);
 	va_end(ap);
+	/* truncation may cut a UTF-8 sequence, and user/source may come from
+	 * the network: the encoder refuses such text, and an alert must not
+	 * be lost for it */
+	proto_sanitize_text(al.msg);
+	proto_sanitize_text(al.user);
+	proto_sanitize_text(al.source);
 	al.until = until;
 	al.time = time_now_ms();
 	sl_log(kind == SL_ALERT_LOCK_ONLINE || kind == SL_ALERT_LOCKOUT_CLEARED ?
@@ -100,6 +106,9 @@ void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
 		payload = proto_encode_alert(&al);
 		if (payload)
 			report_publish(a, SL_TOPIC_ALERT, a->locks[i].id, NULL, payload, false);
+		else
+			sl_log(SL_LOG_ERROR, "cannot encode the %s alert for %s",
+					proto_alert_name(kind), a->locks[i].id);
 		free(payload);
 	}
 	if (kind == SL_ALERT_AUDIT_FAILURE)
