@@ -1,0 +1,116 @@
+/* command.c - the lock's gate: a command is acted on only when it decodes,
+ * carries this lock's signature for this topic and is newer than the last
+ * accepted one; its sequence number is on disk before anything moves. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "smartlock/log.h"
+#include "smartlock/protocol.h"
+
+#include "lockd.h"
+
+/* The largest integer a JSON number carries exactly. */
+#define JSON_INT_MAX 9007199254740991.0
+
+/* seq of a command that did not decode, for the refusal; 0 if it has none. */
+static uint64_t peek_seq(const char *payload, size_t len)
+{
+	cJSON *root = cJSON_ParseWithLength(payload, len);
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
+	uint64_t v = 0;
+
+	if (cJSON_IsNumber(seq) && seq->valuedouble >= 1 && seq->valuedouble <= JSON_INT_MAX &&
+			(double)(uint64_t)seq->valuedouble == seq->valuedouble)
+		v = (uint64_t)seq->valuedouble;
+	cJSON_Delete(root);
+	return v;
+}
+
+static void refuse(struct lockd *ld, uint64_t seq, enum sl_result result,
+		enum sl_reason reason, const char *why)
+{
+	ld->refused++;
+	sl_log(SL_LOG_WARNING, "command %" PRIu64 " refused: %s (%s)", seq,
+			proto_reason_name(reason), why);
+	lockd_report_status(ld, seq, result, reason);
+}
+
+/* Decode; on failure refuse and return false. An absent or malformed MAC
+ * is an unsigned command: bad-signature. */
+static bool decode(struct lockd *ld, const struct mqtt_message *msg, struct sl_command *cmd)
+{
+	struct sl_proto_error perr = { .code = SL_OK };
+	enum sl_err rc;
+	char why[80];
+
+	if (msg->oversized) {
+		refuse(ld, 0, SL_RESULT_DENIED, SL_REASON_MALFORMED, "payload too large");
+		return false;
+	}
+	rc = proto_decode_command(msg->payload, msg->len, cmd, &perr);
+	if (rc == SL_OK)
+		return true;
+	snprintf(why, sizeof(why), "%s%s%s", sl_errname(rc), perr.field[0] ? " in " : "",
+			perr.field);
+	refuse(ld, peek_seq(msg->payload, msg->len), SL_RESULT_DENIED,
+			strcmp(perr.field, "mac") == 0 ? SL_REASON_BAD_SIGNATURE : SL_REASON_MALFORMED,
+			why);
+	return false;
+}
+
+/* The state machine refuses a command with a first answer denied (busy,
+ * door-open) or error (jammed). */
+static bool answer_refused(const struct fsm_actions *acts)
+{
+	for (size_t i = 0; i < acts->n; i++)
+		if (acts->a[i].kind == FSM_ACT_STATUS)
+			return acts->a[i].result == SL_RESULT_DENIED ||
+					acts->a[i].result == SL_RESULT_ERROR;
+	return false;
+}
+
+void lockd_handle_message(struct lockd *ld, const struct mqtt_message *msg, int64_t now)
+{
+	struct sl_command cmd;
+	struct fsm_event ev = { .kind = FSM_EV_COMMAND };
+	struct fsm_actions acts;
+	enum sl_err rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	if (!decode(ld, msg, &cmd))
+		return;
+	if (proto_verify_command(&ld->cfg->signing_key, ld->mqtt.topic_lock, &cmd) != SL_OK) {
+		refuse(ld, cmd.seq, SL_RESULT_DENIED, SL_REASON_BAD_SIGNATURE, "MAC does not verify");
+		return;
+	}
+	if (!seqstore_is_newer(&ld->seq, cmd.seq)) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "last accepted is %" PRIu64, ld->seq.last);
+		refuse(ld, cmd.seq, SL_RESULT_DENIED, SL_REASON_REPLAY, why);
+		return;
+	}
+	/* Fail secure: what is not on disk is not done. */
+	rc = seqstore_accept(&ld->seq, cmd.seq);
+	if (rc != SL_OK) {
+		sl_log(SL_LOG_ERROR, "%s: cannot record command %" PRIu64 ": %s",
+				ld->seq.path, cmd.seq, sl_strerror(rc));
+		refuse(ld, cmd.seq, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, "state file");
+		return;
+	}
+	sl_log(SL_LOG_INFO, "command %" PRIu64 ": %s%s%s", cmd.seq,
+			proto_action_name(cmd.action), cmd.user[0] ? " for " : "", cmd.user);
+	ev.action = cmd.action;
+	ev.seq = cmd.seq;
+	ld->commands++;         /* counted in the heartbeat it may cause */
+	lockd_feed(ld, &ev, now, &acts);
+	if (answer_refused(&acts)) {
+		ld->commands--;
+		ld->refused++;
+		sl_log(SL_LOG_WARNING, "command %" PRIu64 " refused by the lock's state (%s)",
+				cmd.seq, proto_state_name(ld->fsm.state));
+	}
+}
