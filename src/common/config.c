@@ -435,7 +435,7 @@ enum sl_err config_load(const char *path, bool private_file,
 {
 	struct sl_config_error local;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap;
 	struct stat st;
 	enum sl_err rc;
 	int fd, flags;
@@ -479,14 +479,17 @@ enum sl_err config_load(const char *path, bool private_file,
 		goto close_fd;
 	}
 
-	/* One byte more than allowed, to notice a file that grew. */
-	buf = malloc(SL_CONFIG_MAX_SIZE + 1);
+	/* Room for the size fstat saw plus one byte, to notice a file that
+	 * grew meanwhile; never the maximum up front (the lock daemon's heap
+	 * budget is 16 KB). */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		rc = fail(err, SL_ERR_NOMEM, 0, "", 0, "out of memory");
 		goto close_fd;
 	}
-	while (len < SL_CONFIG_MAX_SIZE + 1) {
-		ssize_t n = read(fd, buf + len, SL_CONFIG_MAX_SIZE + 1 - len);
+	while (len < cap) {
+		ssize_t n = read(fd, buf + len, cap - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -498,9 +501,9 @@ enum sl_err config_load(const char *path, bool private_file,
 			break;
 		len += (size_t)n;
 	}
-	if (len > SL_CONFIG_MAX_SIZE) {
-		rc = fail(err, SL_ERR_TOO_LARGE, 0, "", 0,
-				"file is larger than %d bytes", SL_CONFIG_MAX_SIZE);
+	if (len == cap) {
+		rc = fail(err, SL_ERR_IO, 0, "", 0,
+				"the file changed while it was read; try again");
 		goto free_buf;
 	}
 	rc = config_parse(buf, len, path, keys, nkeys, out, err);

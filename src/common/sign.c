@@ -5,9 +5,13 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* The SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP,
+ * but EVP loads a provider that keeps 70-90 KB of heap for the life of the
+ * process; the lock daemon's budget is 16 KB. The low-level functions
+ * compute the same SHA-256 and allocate nothing. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include "smartlock/sign.h"
 
@@ -109,21 +113,40 @@ void sign_key_wipe(struct sl_key *key)
 enum sl_err sign_hmac_sha256(const void *key, size_t key_len,
 		const void *data, size_t len, unsigned char out[32])
 {
-	static const unsigned char empty[1];
-	unsigned int out_len = 0;
+	unsigned char k0[SHA256_CBLOCK], pad[SHA256_CBLOCK], inner[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
+	enum sl_err rc = SL_ERR_CRYPTO;
+	size_t i;
 
-	if (!out || (!key && key_len) || (!data && len) || key_len > INT_MAX)
+	if (!out || (!key && key_len) || (!data && len))
 		return SL_ERR_INVAL;
-	if (!key)
-		key = empty;
-	if (!data)
-		data = empty;
-	if (!HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len) ||
-			out_len != HMAC_SHA256_BYTES) {
-		OPENSSL_cleanse(out, HMAC_SHA256_BYTES);
-		return SL_ERR_CRYPTO;
+	/* RFC 2104: a key longer than the block is hashed first */
+	memset(k0, 0, sizeof(k0));
+	if (key_len > sizeof(k0)) {
+		if (!SHA256(key, key_len, k0))
+			goto out;
+	} else if (key_len) {
+		memcpy(k0, key, key_len);
 	}
-	return SL_OK;
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k0[i] ^ 0x36;
+	if (!SHA256_Init(&ctx) || !SHA256_Update(&ctx, pad, sizeof(pad)) ||
+			(len && !SHA256_Update(&ctx, data, len)) || !SHA256_Final(inner, &ctx))
+		goto out;
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k0[i] ^ 0x5c;
+	if (!SHA256_Init(&ctx) || !SHA256_Update(&ctx, pad, sizeof(pad)) ||
+			!SHA256_Update(&ctx, inner, sizeof(inner)) || !SHA256_Final(out, &ctx))
+		goto out;
+	rc = SL_OK;
+out:
+	if (rc != SL_OK)
+		OPENSSL_cleanse(out, HMAC_SHA256_BYTES);
+	OPENSSL_cleanse(k0, sizeof(k0));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(inner, sizeof(inner));
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
+	return rc;
 }
 
 /* The truncated MAC as raw bytes. */
@@ -193,18 +216,16 @@ int sign_equal(const void *a, const void *b, size_t n)
 enum sl_err sign_sha256_hex(const void *data, size_t len, char out[SL_SHA256_HEX + 1])
 {
 	static const unsigned char empty[1];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
 
 	if (!out || (!data && len))
 		return SL_ERR_INVAL;
 	out[0] = '\0';
 	if (!data)
 		data = empty;
-	if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) ||
-			md_len != SL_SHA256_HEX / 2)
+	if (!SHA256(data, len, md))
 		return SL_ERR_CRYPTO;
-	hex_encode(md, md_len, out);
+	hex_encode(md, sizeof(md), out);
 	return SL_OK;
 }
 
