@@ -1,0 +1,328 @@
+/* text.c - terminal-safe text from the network, and short time words. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smartlock/protocol.h"
+
+#include "text.h"
+
+/* Decode one UTF-8 character strictly (no overlong forms, no surrogates,
+ * nothing above U+10FFFF). Returns its length, 0 if s does not start with a
+ * valid character. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; v = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; v = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; v = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static bool unsafe(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f ||
+			(cp >= 0x80 && cp <= 0x9f) ||           /* C1 controls */
+			cp == 0x2028 || cp == 0x2029 ||         /* line/paragraph sep */
+			(cp >= 0x202a && cp <= 0x202e) ||       /* bidi embeddings/overrides */
+			(cp >= 0x2066 && cp <= 0x2069) ||       /* bidi isolates */
+			cp == 0x200e || cp == 0x200f ||         /* LRM, RLM */
+			cp == 0x061c || cp == 0xfeff;           /* ALM, BOM */
+}
+
+void text_clean(char *s)
+{
+	unsigned char *r, *w;
+
+	if (!s)
+		return;
+	proto_sanitize_text(s);
+	r = w = (unsigned char *)s;
+	while (*r) {
+		uint32_t cp;
+		size_t n = utf8_decode(r, &cp);
+
+		if (n == 0) {
+			*w++ = '?';
+			r++;
+		} else if (unsafe(cp)) {
+			*w++ = '?';
+			r += n;
+		} else {
+			memmove(w, r, n);
+			w += n;
+			r += n;
+		}
+	}
+	*w = '\0';
+}
+
+char *text_json_safe(const char *json)
+{
+	const unsigned char *p = (const unsigned char *)json;
+	char *out, *w;
+
+	/* worst case: every byte becomes a six-character escape */
+	out = malloc(strlen(json) * 6 + 1);
+	if (!out)
+		return NULL;
+	w = out;
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, &cp);
+
+		if (n == 0) {
+			w += sprintf(w, "\\ufffd");
+			p++;
+		} else if (unsafe(cp)) {
+			w += sprintf(w, "\\u%04x", (unsigned)cp);
+			p += n;
+		} else {
+			memcpy(w, p, n);
+			w += n;
+			p += n;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+bool text_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, &cp);
+
+		if (n == 0 || unsafe(cp))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+bool text_copy_clean(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+	bool fits = len < size;
+
+	if (size == 0)
+		return false;
+	if (!fits) {
+		len = size - 1;
+		/* do not cut a character in two: back up to a lead byte */
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	text_clean(dst);
+	return fits;
+}
+
+static bool local_tm(int64_t ms, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	return localtime_r(&t, tm) != NULL;
+}
+
+char *text_when(int64_t when_ms, int64_t now_ms, char *buf, size_t size)
+{
+	struct tm w, n;
+	int64_t diff = when_ms - now_ms;
+	size_t len;
+
+	if (size == 0)
+		return buf;
+	if (!local_tm(when_ms, &w) || !local_tm(now_ms, &n)) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (diff < 0)
+		diff = -diff;
+	/* literal formats only (-Wformat-nonliteral) */
+	if (w.tm_year == n.tm_year && w.tm_yday == n.tm_yday)
+		len = strftime(buf, size, "%H:%M", &w);
+	else if (diff < INT64_C(6) * 24 * 3600 * 1000)
+		len = strftime(buf, size, "%a %H:%M", &w);
+	else if (w.tm_year == n.tm_year)
+		len = strftime(buf, size, "%a %d %b %H:%M", &w);
+	else
+		len = strftime(buf, size, "%a %d %b %Y %H:%M", &w);
+	if (len == 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+char *text_duration(int64_t ms, char *buf, size_t size)
+{
+	int64_t s = ms / 1000;
+
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, size, "%lld s", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lld min", (long long)(s / 60));
+	else if (s < 48 * 3600) {
+		if ((s / 60) % 60)
+			snprintf(buf, size, "%lld h %lld min", (long long)(s / 3600),
+					(long long)((s / 60) % 60));
+		else
+			snprintf(buf, size, "%lld h", (long long)(s / 3600));
+	} else
+		snprintf(buf, size, "%lld days", (long long)(s / 86400));
+	return buf;
+}
+
+char *text_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t size)
+{
+	int64_t d = now_ms - then_ms;
+	char dur[32];
+
+	if (d < -1000)
+		snprintf(buf, size, "in the future");
+	else if (d < 5000)
+		snprintf(buf, size, "just now");
+	else
+		snprintf(buf, size, "%s ago", text_duration(d, dur, sizeof(dur)));
+	return buf;
+}
+
+char *text_format_local(int64_t ms, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (!local_tm(ms, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+/* Exactly n decimal digits at s; value in *out. */
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_date(const char *s, struct tm *tm)
+{
+	int y, mo, d;
+
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+			!digits(s + 8, 2, &d))
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return false;
+	tm->tm_year = y - 1900;
+	tm->tm_mon = mo - 1;
+	tm->tm_mday = d;
+	return true;
+}
+
+static bool parse_hm(const char *s, struct tm *tm)
+{
+	int h, mi;
+
+	if (!digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi) || s[5] != '\0')
+		return false;
+	if (h > 23 || mi > 59)
+		return false;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = 0;
+	return true;
+}
+
+bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms)
+{
+	struct tm tm;
+	time_t t;
+	size_t len = strlen(s);
+
+	if (strcmp(s, "now") == 0) {
+		*out_ms = now_ms;
+		return true;
+	}
+	if (!local_tm(now_ms, &tm))
+		return false;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (len == 5) {
+		if (!parse_hm(s, &tm))
+			return false;
+	} else if (len == 10) {
+		if (!parse_date(s, &tm))
+			return false;
+	} else if (len == 16 && (s[10] == ' ' || s[10] == 'T')) {
+		if (!parse_date(s, &tm) || !parse_hm(s + 11, &tm))
+			return false;
+	} else {
+		return false;
+	}
+	tm.tm_isdst = -1;
+	{
+		struct tm check = tm;
+
+		t = mktime(&tm);
+		if (t == (time_t)-1 || tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon)
+			return false;   /* 31 Feb and friends */
+	}
+	*out_ms = (int64_t)t * 1000;
+	return true;
+}
+
+bool text_parse_utc(const char *s, int64_t *out_ms)
+{
+	struct tm tm;
+	int h, mi, sec, ms;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(s) != 24 || !parse_date(s, &tm) || s[10] != 'T' || !digits(s + 11, 2, &h) ||
+			s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+			!digits(s + 17, 2, &sec) || s[19] != '.' || !digits(s + 20, 3, &ms) ||
+			s[23] != 'Z')
+		return false;
+	if (h > 23 || mi > 59 || sec > 60)
+		return false;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*out_ms = (int64_t)t * 1000 + ms;
+	return true;
+}

@@ -1,0 +1,61 @@
+/*
+ * text.h - making text from the network safe for a terminal, and the short
+ * time words the clients print ("Sat 09:00", "2 min ago").
+ *
+ * text_clean() is the one gate every string from the network passes before
+ * it is shown: proto_sanitize_text() (C0 controls, DEL, invalid UTF-8), plus
+ * the characters a terminal may still act on or that disguise text: C1
+ * controls (U+0080-U+009F, which some terminals take as CSI), the line and
+ * paragraph separators, and the bidirectional overrides and isolates.
+ *
+ * Pure functions, local time from localtime_r(); thread-safe.
+ */
+#ifndef SMARTLOCK_CLIENT_TEXT_H
+#define SMARTLOCK_CLIENT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Clean s in place (every unsafe character becomes '?'). */
+void text_clean(char *s);
+
+/* Copy src into dst (size bytes) cleaned; returns false if it did not fit
+ * (dst then holds a cleaned, truncated copy ending on a character
+ * boundary). */
+bool text_copy_clean(char *dst, size_t size, const char *src);
+
+/* Make JSON text (as cJSON prints it) terminal-safe: every character
+ * text_clean() would replace is written as a \uXXXX escape instead, and an
+ * invalid byte as \ufffd; the JSON value is unchanged. Returns a malloc'd
+ * string or NULL when out of memory. */
+char *text_json_safe(const char *json);
+
+/* True if s (NUL-terminated) holds nothing text_clean() would change. */
+bool text_is_clean(const char *s);
+
+/*
+ * When, in local time, relative to now (both ms since the epoch):
+ * "14:06" on the same day, "Sat 09:00" within the coming or past six days,
+ * else "Sat 12 Dec 09:00" (the year added when it differs). Returns buf.
+ */
+char *text_when(int64_t when_ms, int64_t now_ms, char *buf, size_t size);
+
+/* How long ago: "just now", "12 s ago", "3 min ago", "2 h ago", "4 days
+ * ago"; "in the future" for times ahead of now by more than a second. */
+char *text_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t size);
+
+/* "12 s", "3 min", "2 h 5 min", "4 days": a duration in ms. */
+char *text_duration(int64_t ms, char *buf, size_t size);
+
+/* Local "YYYY-MM-DD HH:MM" (size >= 17) / parse the same (also accepts
+ * "YYYY-MM-DD" meaning 00:00, "HH:MM" meaning today, and "now").
+ * parse returns false on anything else. */
+char *text_format_local(int64_t ms, char *buf, size_t size);
+bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms);
+
+/* Parse the audit log's "2026-11-22T01:02:03.456Z" (UTC); false if not in
+ * that form. */
+bool text_parse_utc(const char *s, int64_t *out_ms);
+
+#endif

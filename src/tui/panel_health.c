@@ -1,0 +1,119 @@
+/* panel_health.c - is the lock online, how old is its heartbeat, is the
+ * broker connected, does the agent answer. */
+#include <stdlib.h>
+
+#include "smartlock/timeutil.h"
+
+#include "text.h"
+#include "tui.h"
+
+#define LABEL_W 10
+
+static void row(struct tui *t, const struct rect *r, int i, const char *label, attr_t a,
+		const char *value)
+{
+	int inner = r->w - 2;
+
+	if (i >= r->h - 2)
+		return;
+	tui_put(t, r->y + 1 + i, r->x + 2, LABEL_W, label, A_BOLD);
+	tui_put(t, r->y + 1 + i, r->x + 2 + LABEL_W, inner - 2 - LABEL_W, value, a);
+}
+
+static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focused)
+{
+	const struct model *m = &t->model;
+	int64_t now = time_now_ms();
+	char v[256], ago[32], dur[32];
+	int i = 0;
+
+	(void)p;
+	tui_box(t, r, "Health", focused);
+
+	/* the lock */
+	if (!m->have_health) {
+		row(t, r, i++, "Lock", tui_attr(t, COLOR_WARN), "unknown (no heartbeat yet)");
+		row(t, r, i++, "Heartbeat", A_NORMAL, "-");
+	} else if (!m->health.online) {
+		snprintf(v, sizeof(v), "OFFLINE (since %s)",
+				text_ago(m->health_received, now, ago, sizeof(ago)));
+		row(t, r, i++, "Lock", tui_attr(t, COLOR_BAD) | A_BOLD, v);
+		row(t, r, i++, "Heartbeat", A_NORMAL, "none");
+	} else {
+		int64_t seen = m->health.time > 0 ? m->health.time : m->health_received;
+		int64_t interval = m->health.interval > 0 ? m->health.interval * 1000 : 60000;
+		bool late = now - seen > 2 * interval + 5000;
+
+		snprintf(v, sizeof(v), "online, up %s",
+				text_duration(m->health.uptime * 1000, dur, sizeof(dur)));
+		row(t, r, i++, "Lock", tui_attr(t, COLOR_GOOD), v);
+		snprintf(v, sizeof(v), "%s%s, every %s", late ? "LATE " : "",
+				text_ago(seen, now, ago, sizeof(ago)),
+				text_duration(interval, dur, sizeof(dur)));
+		row(t, r, i++, "Heartbeat", late ? tui_attr(t, COLOR_WARN) : A_NORMAL, v);
+	}
+
+	/* the broker */
+	switch (m->conn) {
+	case CLIENT_CONNECTED:
+		row(t, r, i++, "Broker", tui_attr(t, COLOR_GOOD), "connected");
+		break;
+	case CLIENT_REFUSED:
+		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), client_conn_problem(t->client));
+		break;
+	default:
+		snprintf(v, sizeof(v), "reconnecting: %s", client_conn_problem(t->client));
+		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), v);
+		break;
+	}
+
+	/* the agent */
+	if (m->agent_silent) {
+		row(t, r, i++, "Agent", tui_attr(t, COLOR_BAD), "NOT ANSWERING");
+	} else if (m->agent_heard > 0) {
+		snprintf(v, sizeof(v), "answering (%s)",
+				text_ago(m->agent_heard, now, ago, sizeof(ago)));
+		row(t, r, i++, "Agent", tui_attr(t, COLOR_GOOD), v);
+	} else {
+		row(t, r, i++, "Agent", tui_attr(t, COLOR_WARN), "not heard yet");
+	}
+
+	if (m->have_health && m->health.online) {
+		snprintf(v, sizeof(v), "%lld done, %lld refused", (long long)m->health.commands,
+				(long long)m->health.refused);
+		row(t, r, i++, "Commands", A_NORMAL, v);
+	}
+	if (client_dropped(t->client) > 0 || m->invalid > 0 || m->log.dropped > 0) {
+		snprintf(v, sizeof(v), "%llu too fast, %llu malformed",
+				(unsigned long long)client_dropped(t->client),
+				(unsigned long long)m->invalid);
+		row(t, r, i++, "Dropped", tui_attr(t, COLOR_WARN), v);
+	}
+	row(t, r, i++, "Alerts to", A_NORMAL, notifier_describe(t->notifier));
+}
+
+static unsigned handle_key(struct panel *p, struct tui *t, int key)
+{
+	(void)p;
+	(void)t;
+	(void)key;
+	return TUI_IGNORED;
+}
+
+static void destroy(struct panel *p)
+{
+	free(p);
+}
+
+struct panel *panel_health_create(void)
+{
+	struct panel *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->name = "health";
+	p->draw = draw;
+	p->handle_key = handle_key;
+	p->destroy = destroy;
+	return p;
+}
