@@ -10,9 +10,7 @@
 #include "smartlock/log.h"
 
 #include "cli.h"
-#ifdef SMARTLOCK_HAVE_SITE
 #include "site.h"
-#endif
 
 struct cli_cmd {
 	const char *name;
@@ -33,9 +31,7 @@ static int cmd_version(struct cli_opts *o);
 static const struct cli_cmd commands[] = {
 	{"health", cmd_health, NULL, 0, 0, 0, "health"},
 	{"help", cmd_help, NULL, 0, 0, 1, "help"},
-#ifdef SMARTLOCK_HAVE_SITE
 	{"init", NULL, site_cmd_init, 0, 0, 0, "init DIR [options] (see smartlockctl-init(1))"},
-#endif
 	{"lock", cmd_lock, NULL, 0, 0, 0, "lock"},
 	{"lock-reset", cmd_lock_reset, NULL, 0, 0, 0, "lock-reset"},
 	{"log", cmd_log, NULL, OPT_COUNT | OPT_BEFORE | OPT_ALL | OPT_DIR, 1, -1,
@@ -43,9 +39,7 @@ static const struct cli_cmd commands[] = {
 		"log verify --dir DIR"},
 	{"status", cmd_status, NULL, 0, 0, 0, "status"},
 	{"unlock", cmd_unlock, NULL, 0, 0, 0, "unlock"},
-#ifdef SMARTLOCK_HAVE_SITE
 	{"user", NULL, site_cmd_user, 0, 0, 0, "user add NAME ... (see smartlockctl-user(1))"},
-#endif
 	{"users", cmd_users, NULL, USER_OPTS, 1, 2,
 		"users list | users add NAME [--role R] [--from T] [--until T] [--schedule S] "
 		"[--uses N] [--locks L] [--out FILE] | users disable|enable|revoke NAME | "
