@@ -92,10 +92,6 @@ enum sl_err audit_check_writable(const struct audit_log *log);
  * so deleting or editing the newest records is detected too. A durable
  * append fails (SL_ERR_IO) when the checkpoint cannot be written. */
 
-/* Replace control characters, DEL and invalid UTF-8 in s with '?', in
- * place (what audit_append does to every field). */
-void audit_sanitize(char *s);
-
 /* Read up to max_records lines (and at most max_bytes of them) with
  * seq >= from_seq, oldest first, from the files in dir: a malloc'd array
  * of malloc'd lines (free with audit_free_paths). *next_seq is the seq of

@@ -15,6 +15,7 @@
 #include "smartlock/audit.h"
 #include "smartlock/sign.h"
 #include "smartlock/timeutil.h"
+#include "smartlock/utf8.h"
 
 #define FIELD_MAX 64            /* bytes kept of a short field */
 #define DETAIL_MAX 768          /* bytes kept of detail */
@@ -44,42 +45,7 @@ static void copy_clean(char *dst, size_t max, const char *src)
 		n = max - 1;
 	memcpy(dst, src ? src : "", n);
 	dst[n] = '\0';
-	audit_sanitize(dst);
-}
-
-void audit_sanitize(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		size_t len = 0;
-		unsigned char c = *p;
-
-		if (c < 0x80)
-			len = 1;
-		else if (c >= 0xc2 && c <= 0xdf)
-			len = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4;
-		if (len > 1) {
-			size_t i;
-
-			for (i = 1; i < len; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					break;
-			if (i < len ||
-					(c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-					(c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-				len = 0;
-		}
-		if (len == 0 || (len == 1 && (c < 0x20 || c == 0x7f))) {
-			*p++ = '?';
-			continue;
-		}
-		p += len;
-	}
+	utf8_sanitize(dst);
 }
 
 /* Append s as a JSON string (quotes included) to buf at *pos. */

@@ -15,6 +15,7 @@
 #include "smartlock/config.h"
 #include "smartlock/sign.h"
 #include "smartlock/topic.h"
+#include "smartlock/utf8.h"
 
 /* One parse in progress. */
 struct parser {
@@ -98,42 +99,6 @@ static enum sl_err parse_bool(const char *s, bool *out)
 		}
 	}
 	return SL_ERR_INVAL;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if the
- * bytes there are not valid UTF-8 (overlong forms and surrogates included). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return len;
 }
 
 static bool is_blank(char c)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "smartlock/log.h"
+#include "smartlock/utf8.h"
 
 #define LOG_LINE_MAX 1024
 
@@ -79,60 +80,6 @@ enum sl_log_level sl_log_get_level(void)
 	return log_max;
 }
 
-/* Length of a valid UTF-8 sequence at s that is not a C1 control character,
- * or 0. */
-static size_t printable_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x20 || c == 0x7f)
-		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		if (c == 0xc2)
-			lo = 0xa0;      /* U+0080..U+009F are C1 controls */
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	}
-	return len;
-}
-
-/* Replace control characters and bytes of invalid UTF-8 with '?'. */
-static void sanitize(char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t l = printable_seq_len((const unsigned char *)s + i, n - i);
-
-		if (l == 0) {
-			s[i] = '?';
-			l = 1;
-		}
-		i += l;
-	}
-}
-
 static void write_line(const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -169,7 +116,7 @@ void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 		goto out;
 	/* A very long program name still leaves room for the message. */
 	prefix = (size_t)n < sizeof(line) / 2 ? (size_t)n : sizeof(line) / 2;
-	sanitize(line, prefix);
+	prefix = utf8_sanitize_n(line, prefix);
 
 	errno = saved;  /* for %m */
 	n = vsnprintf(line + prefix, sizeof(line) - prefix - 1, fmt, ap);
@@ -177,7 +124,7 @@ void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 		n = 0;
 	len = prefix + ((size_t)n < sizeof(line) - prefix - 1 ? (size_t)n
 			: sizeof(line) - prefix - 2);
-	sanitize(line + prefix, len - prefix);
+	len = prefix + utf8_sanitize_n(line + prefix, len - prefix);
 	line[len++] = '\n';
 	write_line(line, len);
 out:

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "smartlock/protocol.h"
+#include "smartlock/utf8.h"
 
 /* Largest magnitude of an integer on the wire: 2^53 - 1, the last integer
  * a JSON number (an IEEE double) carries exactly; 2^53 itself is refused
@@ -310,76 +311,17 @@ enum sl_err proto_login_reason_parse(const char *s, enum sl_login_reason *out)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at p (avail > 0 bytes available), or
- * 0 when it is malformed: a stray continuation byte, an overlong form, a
- * surrogate, a code point above U+10FFFF or a truncated sequence. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;      /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;      /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;      /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;      /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return n;
-}
-
-static bool utf8_valid(const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		size_t n = utf8_seq(p, len);
-
-		if (n == 0)
-			return false;
-		p += n;
-		len -= n;
-	}
-	return true;
-}
-
-/* A control character: C0 (0x00-0x1f), DEL, or C1 (U+0080-U+009F), which
- * some terminals obey as 8-bit escape sequences. */
-static bool is_control_seq(const unsigned char *p, size_t n)
-{
-	if (n == 1)
-		return p[0] < 0x20 || p[0] == 0x7f;
-	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-}
-
 /* SL_OK, SL_ERR_BAD_UTF8 or SL_ERR_CONTROL_CHAR for the len bytes at s. */
 static enum sl_err check_chars(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (len > 0) {
-		size_t n = utf8_seq(p, len);
+		size_t n = utf8_seq_len(p, len);
 
 		if (n == 0)
 			return SL_ERR_BAD_UTF8;
-		if (is_control_seq(p, n))
+		if (utf8_is_control(p, n))
 			return SL_ERR_CONTROL_CHAR;
 		p += n;
 		len -= n;
@@ -389,32 +331,7 @@ static enum sl_err check_chars(const char *s, size_t len)
 
 void proto_sanitize_text(char *s)
 {
-	unsigned char *r = (unsigned char *)s;
-	unsigned char *w = r;
-	size_t left;
-
-	if (!s)
-		return;
-	left = strlen(s);
-	while (left > 0) {
-		size_t n = utf8_seq(r, left);
-
-		if (n == 0) {
-			*w++ = '?';
-			r++;
-			left--;
-			continue;
-		}
-		if (is_control_seq(r, n)) {
-			*w++ = '?';
-		} else {
-			memmove(w, r, n);
-			w += n;
-		}
-		r += n;
-		left -= n;
-	}
-	*w = '\0';
+	utf8_sanitize(s);
 }
 
 /* ---- strict JSON syntax (RFC 8259) ----
