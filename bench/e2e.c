@@ -1,0 +1,152 @@
+/* e2e.c - rows 2 and 3: end-to-end unlock latency (signed request
+ * published -> answer received, grant durable in the audit log) and the
+ * bytes on the wire of the request and answer PUBLISH packets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "smartlock/protocol.h"
+#include "smartlock/timeutil.h"
+
+#define E2E_WARMUP 100
+#define ANSWER_TIMEOUT_MS 5000
+
+struct answer {
+	int64_t want;
+	bool got;
+	int64_t t;
+	enum sl_result result;
+	enum sl_reason reason;
+	char topic[SL_TOPIC_MAX];
+	size_t len;
+};
+
+static void on_answer(void *arg, const char *topic, const void *payload, size_t len, int64_t t_ns)
+{
+	struct answer *a = arg;
+	struct sl_response res;
+
+	if (proto_decode_response(payload, len, &res, NULL) != SL_OK || res.id != a->want)
+		return;
+	a->got = true;
+	a->t = t_ns;
+	a->result = res.result;
+	a->reason = res.reason;
+	snprintf(a->topic, sizeof(a->topic), "%s", topic);
+	a->len = len;
+}
+
+/* Publish one owner request and wait for its answer. Returns the latency
+ * (ns) or -1 on timeout; *a holds the answer. */
+static int64_t request(struct bench_stack *s, struct bench_client *c, enum sl_action action,
+		struct answer *a)
+{
+	char topic[SL_TOPIC_MAX];
+	int64_t t0, deadline;
+	char *p;
+
+	a->want = stack_owner_time(s);
+	a->got = false;
+	p = stack_request(s, &s->owner, &s->owner.key, action, a->want, topic, sizeof(topic));
+	if (!p)
+		return -1;
+	deadline = time_mono_ms() + ANSWER_TIMEOUT_MS;
+	t0 = time_mono_ns();
+	if (bench_client_publish(c, topic, p, strlen(p)) != 0) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	while (!a->got && time_mono_ms() < deadline)
+		if (bench_client_pump(c, 100) != 0)
+			return -1;
+	return a->got ? a->t - t0 : -1;
+}
+
+int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
+{
+	struct bench_samples smp = {0};
+	struct answer a = {0};
+	struct bench_client *c;
+	char topic[SL_TOPIC_MAX];
+	size_t i, ok = 0;
+	long long granted_before;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	c = stack_client(s, "bench-owner", on_answer, &a);
+	if (!c || topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_RES, s->lock, s->owner.name) != SL_OK ||
+			bench_client_subscribe(c, topic) != 0) {
+		snprintf(r->why, sizeof(r->why), "cannot connect/subscribe the owner's client");
+		goto out;
+	}
+	/* warm up until the agent sees the lock and grants */
+	for (i = 0; i < E2E_WARMUP; i++) {
+		if (request(s, c, i % 2 ? SL_ACTION_LOCK : SL_ACTION_UNLOCK, &a) < 0) {
+			snprintf(r->why, sizeof(r->why), "no answer to a warm-up request");
+			goto out;
+		}
+		ok += a.result == SL_RESULT_OK;
+	}
+	if (ok == 0) {
+		snprintf(r->why, sizeof(r->why), "warm-up requests not granted (last: %s %s)",
+				proto_result_name(a.result), proto_reason_name(a.reason));
+		goto out;
+	}
+	granted_before = audit_count(s->agent_audit, s->owner.name, "unlock", "granted");
+	for (i = 0; i < n; i++) {
+		int64_t ns = request(s, c, SL_ACTION_UNLOCK, &a);
+
+		if (ns < 0) {
+			snprintf(r->why, sizeof(r->why), "no answer to unlock %zu within %d ms",
+					i + 1, ANSWER_TIMEOUT_MS);
+			goto out;
+		}
+		if (samples_add(&smp, ns) != 0)
+			goto out;
+		if (a.result == SL_RESULT_OK)
+			r->granted++;
+		else
+			r->other++;
+		snprintf(r->res_topic, sizeof(r->res_topic), "%s", a.topic);
+		r->res_topic_len = strlen(a.topic);
+		r->res_payload_len = a.len;
+		/* lock again (untimed) so every unlock moves the bolt */
+		if (request(s, c, SL_ACTION_LOCK, &a) < 0) {
+			snprintf(r->why, sizeof(r->why), "no answer to lock %zu", i + 1);
+			goto out;
+		}
+	}
+	r->n = smp.n;
+	r->p50 = samples_pct(&smp, 50);
+	r->p99 = samples_pct(&smp, 99);
+	r->max = samples_max(&smp);
+	{
+		long long after = audit_count(s->agent_audit, s->owner.name, "unlock", "granted");
+
+		r->audit_granted = after >= 0 && granted_before >= 0 ?
+			(uint64_t)(after - granted_before) : 0;
+	}
+	r->ok = true;
+	rc = 0;
+out:
+	bench_client_destroy(c);
+	samples_finish(&smp);
+	return rc;
+}
+
+int wire_request(struct bench_stack *s, struct wire_result *w)
+{
+	char *p = stack_request(s, &s->owner, &s->owner.key, SL_ACTION_UNLOCK, time_now_ms(),
+			w->req_topic, sizeof(w->req_topic));
+
+	if (!p)
+		return -1;
+	w->req_topic_len = strlen(w->req_topic);
+	w->req_payload_len = strlen(p);
+	text_copy(w->req_payload, sizeof(w->req_payload), p);
+	free(p);
+	w->req_ok = true;
+	return 0;
+}

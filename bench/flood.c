@@ -1,0 +1,273 @@
+/* flood.c - row 4: a second client sends forged lock requests as fast as
+ * the agent answers them (a bounded window of unanswered requests, so the
+ * broker never drops one for a full queue) while the owner keeps
+ * unlocking; then every flood request is looked for in the audit log.
+ * With window 0 the flood is open-loop instead: as fast as the broker
+ * acknowledges, whatever the agent keeps up with; requests the broker
+ * then drops for the agent's full queue count as missing too. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "smartlock/protocol.h"
+#include "smartlock/timeutil.h"
+
+#define DRAIN_TIMEOUT_MS 30000
+#define OWNER_TIMEOUT_MS 5000
+#define OPEN_LOOP_INFLIGHT 100  /* window 0: unacknowledged PUBLISHes */
+
+struct flooder {
+	struct bench_stack *s;
+	size_t window;
+	atomic_bool stop;
+	atomic_bool failed;
+	uint64_t sent, answered;
+	uint64_t answered_at_stop;
+	uint64_t reasons[SL_REASON_COUNT_];
+	char topic[SL_TOPIC_MAX];
+	struct sl_key forged;
+	int64_t cached_t;
+	char *cached;
+};
+
+static void on_flood_answer(void *arg, const char *topic, const void *payload, size_t len,
+		int64_t t_ns)
+{
+	struct flooder *f = arg;
+	struct sl_response res;
+
+	(void)topic;
+	(void)t_ns;
+	if (proto_decode_response(payload, len, &res, NULL) != SL_OK)
+		return;
+	f->answered++;
+	if ((unsigned)res.reason < SL_REASON_COUNT_)
+		f->reasons[res.reason]++;
+}
+
+/* A forged request with a fresh timestamp; re-signed once per ms. */
+static const char *forged_request(struct flooder *f)
+{
+	int64_t t = time_now_ms();
+
+	if (!f->cached || t != f->cached_t) {
+		free(f->cached);
+		f->cached = stack_request(f->s, &f->s->attacker, &f->forged, SL_ACTION_UNLOCK, t,
+				f->topic, sizeof(f->topic));
+		f->cached_t = t;
+	}
+	return f->cached;
+}
+
+static void *flood_thread(void *arg)
+{
+	struct flooder *f = arg;
+	/* on the socket unless everything is TCP: the flooder's own answer path
+	 * (Nagle on a TCP client) must not be what limits the rate */
+	struct bench_client *c = bench_client_connect(f->s->transport == BENCH_TCP ?
+			&f->s->tcp_ep : &f->s->unix_ep, "bench-flood", on_flood_answer, f);
+	char res_topic[SL_TOPIC_MAX];
+	int64_t deadline;
+
+	if (!c || topic_build(res_topic, sizeof(res_topic), SL_TOPIC_LOCK_RES, f->s->lock,
+			f->s->attacker.name) != SL_OK || bench_client_subscribe(c, res_topic) != 0)
+		goto fail;
+	while (!atomic_load(&f->stop)) {
+		while (f->window ? f->sent - f->answered < f->window :
+				f->sent - bench_client_acked(c) < OPEN_LOOP_INFLIGHT) {
+			const char *p = forged_request(f);
+
+			if (!p || bench_client_publish(c, f->topic, p, strlen(p)) != 0)
+				goto fail;
+			f->sent++;
+		}
+		if (bench_client_pump(c, 10) != 0)
+			goto fail;
+	}
+	f->answered_at_stop = f->answered;
+	/* wait for the rest; open-loop, the broker may have dropped some */
+	deadline = time_mono_ms() + DRAIN_TIMEOUT_MS;
+	while (f->answered < f->sent && time_mono_ms() < deadline) {
+		uint64_t before = f->answered;
+
+		if (bench_client_pump(c, 1000) != 0)
+			goto fail;
+		if (!f->window && f->answered == before)
+			break;          /* a second without an answer: the rest is lost */
+	}
+	bench_client_destroy(c);
+	return NULL;
+fail:
+	if (!atomic_load(&f->stop))
+		f->answered_at_stop = f->answered;
+	atomic_store(&f->failed, true);
+	bench_client_destroy(c);
+	return NULL;
+}
+
+struct owner_answer {
+	int64_t want;
+	bool got;
+	int64_t t;
+	enum sl_result result;
+};
+
+static void on_owner_answer(void *arg, const char *topic, const void *payload, size_t len,
+		int64_t t_ns)
+{
+	struct owner_answer *a = arg;
+	struct sl_response res;
+
+	(void)topic;
+	if (proto_decode_response(payload, len, &res, NULL) != SL_OK || res.id != a->want)
+		return;
+	a->got = true;
+	a->t = t_ns;
+	a->result = res.result;
+}
+
+static int64_t owner_request(struct bench_stack *s, struct bench_client *c,
+		enum sl_action action, struct owner_answer *a)
+{
+	char topic[SL_TOPIC_MAX];
+	int64_t t0, deadline;
+	char *p;
+
+	a->want = stack_owner_time(s);
+	a->got = false;
+	p = stack_request(s, &s->owner, &s->owner.key, action, a->want, topic, sizeof(topic));
+	if (!p)
+		return -1;
+	deadline = time_mono_ms() + OWNER_TIMEOUT_MS;
+	t0 = time_mono_ns();
+	if (bench_client_publish(c, topic, p, strlen(p)) != 0) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	while (!a->got && time_mono_ms() < deadline)
+		if (bench_client_pump(c, 100) != 0)
+			return -1;
+	return a->got ? a->t - t0 : -1;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void format_reasons(const struct flooder *f, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < SL_REASON_COUNT_ && len < size; i++) {
+		int n;
+
+		if (!f->reasons[i])
+			continue;
+		n = snprintf(out + len, size - len, "%s%s %llu", len ? ", " : "",
+				i == SL_REASON_NONE ? "none" : proto_reason_name((enum sl_reason)i),
+				(unsigned long long)f->reasons[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+int flood_measure(struct bench_stack *s, double seconds, size_t window,
+		int owner_interval_ms, struct flood_result *r)
+{
+	struct flooder *f = calloc(1, sizeof(*f));
+	struct bench_samples smp = {0};
+	struct owner_answer a = {0};
+	struct bench_client *c = NULL;
+	char topic[SL_TOPIC_MAX];
+	pthread_t th;
+	bool started = false;
+	int64_t t_start, t_end;
+	long long audited, audited_start, audited_stop;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!f)
+		return -1;
+	f->s = s;
+	f->window = window;
+	atomic_init(&f->stop, false);
+	atomic_init(&f->failed, false);
+	if (sign_key_generate(&f->forged) != SL_OK)
+		goto out;
+	c = stack_client(s, "bench-owner-flood", on_owner_answer, &a);
+	if (!c || topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_RES, s->lock, s->owner.name) != SL_OK ||
+			bench_client_subscribe(c, topic) != 0) {
+		snprintf(r->why, sizeof(r->why), "cannot connect/subscribe the owner's client");
+		goto out;
+	}
+	audited_start = audit_count(s->agent_audit, s->attacker.name, NULL, "denied");
+	t_start = time_mono_ns();
+	if (pthread_create(&th, NULL, flood_thread, f) != 0)
+		goto out;
+	started = true;
+	while (time_mono_ns() - t_start < (int64_t)(seconds * 1e9) && !atomic_load(&f->failed)) {
+		int64_t ns = owner_request(s, c, SL_ACTION_UNLOCK, &a);
+
+		/* an unanswered unlock counts at the full wait, so p99 shows it */
+		if (ns < 0) {
+			r->owner_lost++;
+			ns = (int64_t)OWNER_TIMEOUT_MS * 1000000;
+		} else {
+			r->owner_ok += a.result == SL_RESULT_OK;
+		}
+		samples_add(&smp, ns);
+		if (owner_request(s, c, SL_ACTION_LOCK, &a) < 0)
+			r->owner_lost++;
+		pause_ms(owner_interval_ms);
+	}
+	atomic_store(&f->stop, true);
+	t_end = time_mono_ns();
+	audited_stop = audit_count(s->agent_audit, s->attacker.name, NULL, "denied");
+	pthread_join(th, NULL);
+	started = false;
+	if (r->why[0])
+		goto out;
+	if (atomic_load(&f->failed)) {
+		snprintf(r->why, sizeof(r->why), "the flooding client lost its connection");
+		goto out;
+	}
+	r->seconds = (double)(t_end - t_start) / 1e9;
+	r->sent = f->sent;
+	r->answered = f->answered;
+	/* the agent's rate: its denial records written during the flood */
+	r->denied_per_s = (double)(audited_stop - audited_start) / r->seconds;
+	audited = audit_count(s->agent_audit, s->attacker.name, NULL, "denied");
+	if (audited < 0 || audited_start < 0 || audited_stop < 0) {
+		snprintf(r->why, sizeof(r->why), "cannot read the audit log");
+		goto out;
+	}
+	r->audited = (uint64_t)(audited - audited_start);
+	r->missing = r->sent > r->audited ? r->sent - r->audited : 0;
+	format_reasons(f, r->reasons, sizeof(r->reasons));
+	r->owner_n = smp.n;
+	r->owner_p50 = samples_pct(&smp, 50);
+	r->owner_p99 = samples_pct(&smp, 99);
+	r->owner_max = samples_max(&smp);
+	r->ok = true;
+	rc = 0;
+out:
+	if (started) {
+		atomic_store(&f->stop, true);
+		pthread_join(th, NULL);
+	}
+	bench_client_destroy(c);
+	samples_finish(&smp);
+	free(f->cached);
+	free(f);
+	return rc;
+}
