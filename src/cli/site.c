@@ -1093,7 +1093,9 @@ static int create_mosquitto_conf(const struct init_opts *o, const struct init_pa
 	text_add(&t, "message_size_limit 65536\nmax_packet_size 66560\n"
 			"max_inflight_messages 10\nmax_queued_messages 100\n"
 			"max_queued_bytes 1048576\nqueue_qos0_messages false\n"
-			"persistence false\nmax_keepalive 300\nsys_interval 0\n\n");
+			"persistence false\nmax_keepalive 300\nsys_interval 0\n"
+			"# Nagle off here and in the smartlock programs: see bench/RESULTS.md\n"
+			"set_tcp_nodelay true\n\n");
 	text_add(&t, "log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n"
 			"log_type information\nconnection_messages true\n");
 	rc = write_text_new(p->mosquitto_conf, &t, 0644);

@@ -341,6 +341,9 @@ struct sl_client *client_create(const struct client_opts *o, enum sl_err *err,
 		goto fail_lib;
 	}
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	/* Nagle off, as on the broker: otherwise an answer can wait for a
+	 * 40 ms delayed ACK */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 	mosquitto_subscribe_callback_set(c->mosq, on_subscribe);

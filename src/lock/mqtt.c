@@ -153,6 +153,9 @@ enum sl_err mqtt_init(struct mqtt_link *m, const struct mqtt_settings *s,
 		snprintf(msg, msg_size, "cannot create the MQTT client: %s", strerror(errno));
 		return SL_ERR_NOMEM;
 	}
+	/* Nagle off, as on the broker: a status answer must not wait for a
+	 * 40 ms delayed ACK */
+	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	rc = configure(m, s, msg, msg_size);
 	if (rc != SL_OK) {
 		mqtt_finish(m);

@@ -71,6 +71,9 @@ struct mqtt_link *mqtt_create(const struct agent_settings *set, struct inbox *in
 	if (!l->mosq)
 		goto fail;
 	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	/* Nagle off, as on the broker: otherwise an answer can wait for a
+	 * 40 ms delayed ACK */
+	mosquitto_int_option(l->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (mosquitto_username_pw_set(l->mosq, set->broker_user,
 				set->broker_password[0] ? set->broker_password : NULL) != MOSQ_ERR_SUCCESS)
 		goto fail_mosq;
