@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -187,6 +188,11 @@ int harness_proc_start(struct harness_proc *p, const char *log_path,
 		dup2(out, 1);
 		dup2(out, 2);
 		setpgid(0, 0);
+		/* a test killed by its timeout must not leave brokers, agents
+		 * or locks running behind it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		if (envp)
 			execve(argv[0], argv, envp);
