@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "harness.h"
+#include "smartlock/protocol.h"
 #include "smartlock/sign.h"
 #include "smartlock/topic.h"
 
@@ -145,6 +146,24 @@ int64_t stack_owner_time(struct bench_stack *s);
 char *stack_request(const struct bench_stack *s, const struct bench_user *u,
 		const struct sl_key *key, int action, int64_t t,
 		char *topic, size_t topic_size);
+
+/* The owner's answer to one request, filled by bench_answer_on_message
+ * (pass it as the client's arg). */
+struct bench_answer {
+	int64_t want;           /* the request's id */
+	bool got;
+	int64_t t;              /* arrival, ns (monotonic) */
+	enum sl_result result;
+	enum sl_reason reason;
+	char topic[SL_TOPIC_MAX];
+	size_t len;             /* payload bytes */
+};
+void bench_answer_on_message(void *arg, const char *topic, const void *payload,
+		size_t len, int64_t t_ns);
+/* Publish one signed owner request and wait up to timeout_ms for its
+ * answer. Returns the latency (ns), or -1 on timeout or error. */
+int64_t stack_owner_request(struct bench_stack *s, struct bench_client *c, int action,
+		int timeout_ms, struct bench_answer *a);
 
 /* ---- the rows (one file each) ---- */
 

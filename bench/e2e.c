@@ -12,62 +12,10 @@
 #define E2E_WARMUP 100
 #define ANSWER_TIMEOUT_MS 5000
 
-struct answer {
-	int64_t want;
-	bool got;
-	int64_t t;
-	enum sl_result result;
-	enum sl_reason reason;
-	char topic[SL_TOPIC_MAX];
-	size_t len;
-};
-
-static void on_answer(void *arg, const char *topic, const void *payload, size_t len, int64_t t_ns)
-{
-	struct answer *a = arg;
-	struct sl_response res;
-
-	if (proto_decode_response(payload, len, &res, NULL) != SL_OK || res.id != a->want)
-		return;
-	a->got = true;
-	a->t = t_ns;
-	a->result = res.result;
-	a->reason = res.reason;
-	snprintf(a->topic, sizeof(a->topic), "%s", topic);
-	a->len = len;
-}
-
-/* Publish one owner request and wait for its answer. Returns the latency
- * (ns) or -1 on timeout; *a holds the answer. */
-static int64_t request(struct bench_stack *s, struct bench_client *c, enum sl_action action,
-		struct answer *a)
-{
-	char topic[SL_TOPIC_MAX];
-	int64_t t0, deadline;
-	char *p;
-
-	a->want = stack_owner_time(s);
-	a->got = false;
-	p = stack_request(s, &s->owner, &s->owner.key, action, a->want, topic, sizeof(topic));
-	if (!p)
-		return -1;
-	deadline = time_mono_ms() + ANSWER_TIMEOUT_MS;
-	t0 = time_mono_ns();
-	if (bench_client_publish(c, topic, p, strlen(p)) != 0) {
-		free(p);
-		return -1;
-	}
-	free(p);
-	while (!a->got && time_mono_ms() < deadline)
-		if (bench_client_pump(c, 100) != 0)
-			return -1;
-	return a->got ? a->t - t0 : -1;
-}
-
 int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 {
 	struct bench_samples smp = {0};
-	struct answer a = {0};
+	struct bench_answer a = {0};
 	struct bench_client *c;
 	char topic[SL_TOPIC_MAX];
 	size_t i, ok = 0;
@@ -75,7 +23,7 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	c = stack_client(s, "bench-owner", on_answer, &a);
+	c = stack_client(s, "bench-owner", bench_answer_on_message, &a);
 	if (!c || topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_RES, s->lock, s->owner.name) != SL_OK ||
 			bench_client_subscribe(c, topic) != 0) {
 		snprintf(r->why, sizeof(r->why), "cannot connect/subscribe the owner's client");
@@ -83,7 +31,9 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 	}
 	/* warm up until the agent sees the lock and grants */
 	for (i = 0; i < E2E_WARMUP; i++) {
-		if (request(s, c, i % 2 ? SL_ACTION_LOCK : SL_ACTION_UNLOCK, &a) < 0) {
+		int action = i % 2 ? SL_ACTION_LOCK : SL_ACTION_UNLOCK;
+
+		if (stack_owner_request(s, c, action, ANSWER_TIMEOUT_MS, &a) < 0) {
 			snprintf(r->why, sizeof(r->why), "no answer to a warm-up request");
 			goto out;
 		}
@@ -96,7 +46,7 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 	}
 	granted_before = audit_count(s->agent_audit, s->owner.name, "unlock", "granted");
 	for (i = 0; i < n; i++) {
-		int64_t ns = request(s, c, SL_ACTION_UNLOCK, &a);
+		int64_t ns = stack_owner_request(s, c, SL_ACTION_UNLOCK, ANSWER_TIMEOUT_MS, &a);
 
 		if (ns < 0) {
 			snprintf(r->why, sizeof(r->why), "no answer to unlock %zu within %d ms",
@@ -113,7 +63,7 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 		r->res_topic_len = strlen(a.topic);
 		r->res_payload_len = a.len;
 		/* lock again (untimed) so every unlock moves the bolt */
-		if (request(s, c, SL_ACTION_LOCK, &a) < 0) {
+		if (stack_owner_request(s, c, SL_ACTION_LOCK, ANSWER_TIMEOUT_MS, &a) < 0) {
 			snprintf(r->why, sizeof(r->why), "no answer to lock %zu", i + 1);
 			goto out;
 		}

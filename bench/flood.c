@@ -109,52 +109,6 @@ fail:
 	return NULL;
 }
 
-struct owner_answer {
-	int64_t want;
-	bool got;
-	int64_t t;
-	enum sl_result result;
-};
-
-static void on_owner_answer(void *arg, const char *topic, const void *payload, size_t len,
-		int64_t t_ns)
-{
-	struct owner_answer *a = arg;
-	struct sl_response res;
-
-	(void)topic;
-	if (proto_decode_response(payload, len, &res, NULL) != SL_OK || res.id != a->want)
-		return;
-	a->got = true;
-	a->t = t_ns;
-	a->result = res.result;
-}
-
-static int64_t owner_request(struct bench_stack *s, struct bench_client *c,
-		enum sl_action action, struct owner_answer *a)
-{
-	char topic[SL_TOPIC_MAX];
-	int64_t t0, deadline;
-	char *p;
-
-	a->want = stack_owner_time(s);
-	a->got = false;
-	p = stack_request(s, &s->owner, &s->owner.key, action, a->want, topic, sizeof(topic));
-	if (!p)
-		return -1;
-	deadline = time_mono_ms() + OWNER_TIMEOUT_MS;
-	t0 = time_mono_ns();
-	if (bench_client_publish(c, topic, p, strlen(p)) != 0) {
-		free(p);
-		return -1;
-	}
-	free(p);
-	while (!a->got && time_mono_ms() < deadline)
-		if (bench_client_pump(c, 100) != 0)
-			return -1;
-	return a->got ? a->t - t0 : -1;
-}
-
 static void pause_ms(int ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -186,7 +140,7 @@ int flood_measure(struct bench_stack *s, double seconds, size_t window,
 {
 	struct flooder *f = calloc(1, sizeof(*f));
 	struct bench_samples smp = {0};
-	struct owner_answer a = {0};
+	struct bench_answer a = {0};
 	struct bench_client *c = NULL;
 	char topic[SL_TOPIC_MAX];
 	pthread_t th;
@@ -204,7 +158,7 @@ int flood_measure(struct bench_stack *s, double seconds, size_t window,
 	atomic_init(&f->failed, false);
 	if (sign_key_generate(&f->forged) != SL_OK)
 		goto out;
-	c = stack_client(s, "bench-owner-flood", on_owner_answer, &a);
+	c = stack_client(s, "bench-owner-flood", bench_answer_on_message, &a);
 	if (!c || topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_RES, s->lock, s->owner.name) != SL_OK ||
 			bench_client_subscribe(c, topic) != 0) {
 		snprintf(r->why, sizeof(r->why), "cannot connect/subscribe the owner's client");
@@ -216,7 +170,7 @@ int flood_measure(struct bench_stack *s, double seconds, size_t window,
 		goto out;
 	started = true;
 	while (time_mono_ns() - t_start < (int64_t)(seconds * 1e9) && !atomic_load(&f->failed)) {
-		int64_t ns = owner_request(s, c, SL_ACTION_UNLOCK, &a);
+		int64_t ns = stack_owner_request(s, c, SL_ACTION_UNLOCK, OWNER_TIMEOUT_MS, &a);
 
 		/* an unanswered unlock counts at the full wait, so p99 shows it */
 		if (ns < 0) {
@@ -226,7 +180,7 @@ int flood_measure(struct bench_stack *s, double seconds, size_t window,
 			r->owner_ok += a.result == SL_RESULT_OK;
 		}
 		samples_add(&smp, ns);
-		if (owner_request(s, c, SL_ACTION_LOCK, &a) < 0)
+		if (stack_owner_request(s, c, SL_ACTION_LOCK, OWNER_TIMEOUT_MS, &a) < 0)
 			r->owner_lost++;
 		pause_ms(owner_interval_ms);
 	}

@@ -398,3 +398,44 @@ char *stack_request(const struct bench_stack *s, const struct bench_user *u,
 		return NULL;
 	return proto_encode_request(&r);
 }
+
+void bench_answer_on_message(void *arg, const char *topic, const void *payload,
+		size_t len, int64_t t_ns)
+{
+	struct bench_answer *a = arg;
+	struct sl_response res;
+
+	if (proto_decode_response(payload, len, &res, NULL) != SL_OK || res.id != a->want)
+		return;
+	a->got = true;
+	a->t = t_ns;
+	a->result = res.result;
+	a->reason = res.reason;
+	snprintf(a->topic, sizeof(a->topic), "%s", topic);
+	a->len = len;
+}
+
+int64_t stack_owner_request(struct bench_stack *s, struct bench_client *c, int action,
+		int timeout_ms, struct bench_answer *a)
+{
+	char topic[SL_TOPIC_MAX];
+	int64_t t0, deadline;
+	char *p;
+
+	a->want = stack_owner_time(s);
+	a->got = false;
+	p = stack_request(s, &s->owner, &s->owner.key, action, a->want, topic, sizeof(topic));
+	if (!p)
+		return -1;
+	deadline = time_mono_ms() + timeout_ms;
+	t0 = time_mono_ns();
+	if (bench_client_publish(c, topic, p, strlen(p)) != 0) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	while (!a->got && time_mono_ms() < deadline)
+		if (bench_client_pump(c, 100) != 0)
+			return -1;
+	return a->got ? a->t - t0 : -1;
+}
