@@ -92,14 +92,6 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	row(t, r, i++, "Alerts to", A_NORMAL, notifier_describe(t->notifier));
 }
 
-static unsigned handle_key(struct panel *p, struct tui *t, int key)
-{
-	(void)p;
-	(void)t;
-	(void)key;
-	return TUI_IGNORED;
-}
-
 static void destroy(struct panel *p)
 {
 	free(p);
@@ -113,7 +105,6 @@ struct panel *panel_health_create(void)
 		return NULL;
 	p->name = "health";
 	p->draw = draw;
-	p->handle_key = handle_key;
 	p->destroy = destroy;
 	return p;
 }

@@ -70,14 +70,6 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		tui_put(t, r->y, r->x + r->w - 11, 9, " OFFLINE ", tui_attr(t, COLOR_ALERT));
 }
 
-static unsigned handle_key(struct panel *p, struct tui *t, int key)
-{
-	(void)p;
-	(void)t;
-	(void)key;
-	return TUI_IGNORED;
-}
-
 static void destroy(struct panel *p)
 {
 	free(p);
@@ -91,7 +83,6 @@ struct panel *panel_lock_create(void)
 		return NULL;
 	p->name = "lock";
 	p->draw = draw;
-	p->handle_key = handle_key;
 	p->destroy = destroy;
 	return p;
 }

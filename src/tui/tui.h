@@ -50,7 +50,7 @@ struct tui;
 struct panel {
 	const char *name;
 	void (*draw)(struct panel *p, struct tui *t, const struct rect *r, bool focused);
-	unsigned (*handle_key)(struct panel *p, struct tui *t, int key);
+	unsigned (*handle_key)(struct panel *p, struct tui *t, int key); /* NULL: keys ignored */
 	void (*destroy)(struct panel *p);
 	void *data;
 };
