@@ -288,4 +288,5 @@ void lockd_finish(struct lockd *ld)
 	if (ld->sigfd >= 0)
 		close(ld->sigfd);
 	ld->sigfd = -1;
+	seqstore_close(&ld->seq);
 }

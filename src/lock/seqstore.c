@@ -1,9 +1,14 @@
-/* seqstore.c - persist the last accepted command sequence number. */
+/* seqstore.c - persist the last accepted command sequence number: one
+ * fixed-width file, rewritten in place (see seqstore.h for why). */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "smartlock/atomicfile.h"
 #include "smartlock/config.h"
@@ -11,6 +16,14 @@
 #include "seqstore.h"
 
 #define SEQSTORE_FILE_MAX 1024
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SEQ_HEAD "# smartlock-lockd: last accepted command\nlast_seq = "
+
+_Static_assert(sizeof(SEQ_HEAD) - 1 + SEQSTORE_DIGITS + 1 == SEQSTORE_FILE_LEN,
+		"SEQSTORE_FILE_LEN is the length of the fixed-width text");
+/* INT64_MAX has 19 digits: every storable number fits the width. */
+_Static_assert(SEQSTORE_DIGITS >= 19, "SEQSTORE_DIGITS too small for INT64_MAX");
 
 struct seq_file {
 	int64_t last_seq;
@@ -21,50 +34,166 @@ static const struct sl_config_key seq_keys[] = {
 	  .offset = offsetof(struct seq_file, last_seq), .min = 0, .max = INT64_MAX },
 };
 
-static enum sl_err store_write(const char *path, uint64_t seq)
+static enum sl_err errno_code(int e)
 {
-	char text[96];
-	int n;
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return SL_ERR_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return SL_ERR_PERM;
+	case ENOMEM:
+		return SL_ERR_NOMEM;
+	default:
+		return SL_ERR_IO;
+	}
+}
 
-	n = snprintf(text, sizeof(text),
-			"# smartlock-lockd: last accepted command\nlast_seq = %" PRIu64 "\n", seq);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return SL_ERR_INTERNAL;
-	return atomic_write_file(path, text, (size_t)n, 0600);
+/* The fixed-width text for seq into text (SEQSTORE_FILE_LEN bytes + NUL). */
+static enum sl_err format_text(char text[SEQSTORE_FILE_LEN + 1], uint64_t seq)
+{
+	int n = snprintf(text, SEQSTORE_FILE_LEN + 1, SEQ_HEAD "%0*" PRIu64 "\n",
+			SEQSTORE_DIGITS, seq);
+
+	return n == SEQSTORE_FILE_LEN ? SL_OK : SL_ERR_INTERNAL;
+}
+
+/* True when fd is a regular file of the fixed length still linked somewhere:
+ * one an in-place write keeps valid. */
+static bool fd_in_place(int fd)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_nlink > 0 &&
+			sb.st_size == SEQSTORE_FILE_LEN;
+}
+
+/* Open path for in-place writes into *fd; *why says why not. */
+static enum sl_err open_fd(const char *path, int *fd, const char **why)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (f < 0) {
+		*why = strerror(errno);
+		return errno_code(errno);
+	}
+	if (!fd_in_place(f)) {
+		close(f);
+		*why = "not a regular file of " STR(SEQSTORE_FILE_LEN) " bytes";
+		errno = EIO;
+		return SL_ERR_IO;
+	}
+	*fd = f;
+	return SL_OK;
+}
+
+static enum sl_err pwrite_all(int fd, const char *p, size_t len)
+{
+	off_t off = 0;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno_code(errno);
+		}
+		if (n == 0) {
+			errno = EIO;
+			return SL_ERR_IO;
+		}
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return SL_OK;
+}
+
+static enum sl_err datasync(int fd)
+{
+	while (fdatasync(fd) != 0) {
+		if (errno != EINTR)
+			return SL_ERR_IO;
+	}
+	return SL_OK;
+}
+
+/* The slow path: write text whole with atomic_write_file() and reopen. */
+static enum sl_err rewrite_whole(struct seq_store *st, const char *text)
+{
+	const char *why;
+	enum sl_err rc;
+	int fd;
+
+	rc = atomic_write_file(st->path, text, SEQSTORE_FILE_LEN, 0600);
+	if (rc != SL_OK)
+		return rc;
+	rc = open_fd(st->path, &fd, &why);
+	if (rc != SL_OK)
+		return rc;
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = fd;
+	return SL_OK;
 }
 
 enum sl_err seqstore_open(struct seq_store *st, const char *path, char *msg, size_t msg_size)
 {
 	struct sl_config_error cerr;
 	struct seq_file f = { .last_seq = 0 };
+	char want[SEQSTORE_FILE_LEN + 1];
 	char *text = NULL;
+	const char *why;
 	size_t len = 0;
+	bool missing, rewrite;
 	enum sl_err rc;
 
 	memset(st, 0, sizeof(*st));
+	st->fd = -1;
 	if (!path || strlen(path) >= sizeof(st->path)) {
 		snprintf(msg, msg_size, "state file path is empty or too long");
 		return SL_ERR_INVAL;
 	}
-	strcpy(st->path, path);
 	rc = atomic_read_file(path, SEQSTORE_FILE_MAX, &text, &len);
-	if (rc == SL_ERR_NOT_FOUND) {
-		rc = store_write(path, 0);
-		if (rc != SL_OK)
-			snprintf(msg, msg_size, "%s: cannot create state file: %s", path, sl_strerror(rc));
-		return rc;
-	}
-	if (rc != SL_OK) {
+	missing = rc == SL_ERR_NOT_FOUND;
+	if (rc != SL_OK && !missing) {
 		snprintf(msg, msg_size, "%s: cannot read state file: %s", path, sl_strerror(rc));
 		return rc;
 	}
-	rc = config_parse(text, len, path, seq_keys, sizeof(seq_keys) / sizeof(seq_keys[0]),
-			&f, &cerr);
+	if (!missing) {
+		rc = config_parse(text, len, path, seq_keys,
+				sizeof(seq_keys) / sizeof(seq_keys[0]), &f, &cerr);
+		if (rc != SL_OK) {
+			free(text);
+			config_error_format(&cerr, msg, msg_size);
+			return rc;
+		}
+	}
+	rc = format_text(want, (uint64_t)f.last_seq);
+	rewrite = missing || len != SEQSTORE_FILE_LEN || memcmp(text, want, len) != 0;
 	free(text);
 	if (rc != SL_OK) {
-		config_error_format(&cerr, msg, msg_size);
+		snprintf(msg, msg_size, "%s: %s", path, sl_strerror(rc));
 		return rc;
 	}
+	if (rewrite) {
+		rc = atomic_write_file(path, want, SEQSTORE_FILE_LEN, 0600);
+		if (rc != SL_OK) {
+			snprintf(msg, msg_size, "%s: cannot %s state file: %s", path,
+					missing ? "create" : "rewrite", sl_strerror(rc));
+			return rc;
+		}
+	}
+	rc = open_fd(path, &st->fd, &why);
+	if (rc != SL_OK) {
+		snprintf(msg, msg_size, "%s: cannot open state file for writing: %s", path, why);
+		return rc;
+	}
+	/* Only an open store has a path: seqstore_accept() refuses without. */
+	strcpy(st->path, path);
 	st->last = (uint64_t)f.last_seq;
 	return SL_OK;
 }
@@ -76,12 +205,34 @@ bool seqstore_is_newer(const struct seq_store *st, uint64_t seq)
 
 enum sl_err seqstore_accept(struct seq_store *st, uint64_t seq)
 {
+	char text[SEQSTORE_FILE_LEN + 1];
 	enum sl_err rc;
 
 	if (!seqstore_is_newer(st, seq) || seq > INT64_MAX)
 		return SL_ERR_RANGE;
-	rc = store_write(st->path, seq);
+	if (st->path[0] == '\0')
+		return SL_ERR_INVAL;
+	rc = format_text(text, seq);
+	if (rc != SL_OK)
+		return rc;
+	if (st->fd >= 0 && fd_in_place(st->fd)) {
+		rc = pwrite_all(st->fd, text, SEQSTORE_FILE_LEN);
+		if (rc == SL_OK)
+			rc = datasync(st->fd);
+	} else {
+		/* Removed, replaced or resized behind our back (or the last
+		 * reopen failed): never write to a file nobody will read. */
+		rc = rewrite_whole(st, text);
+	}
 	if (rc == SL_OK)
 		st->last = seq;
 	return rc;
+}
+
+void seqstore_close(struct seq_store *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	st->path[0] = '\0';
 }

@@ -2,9 +2,47 @@
  * seqstore.h - the last accepted command sequence number, kept on disk so
  * that no restart of the lock ever accepts a command that is not newer.
  *
- * The state file is one config.h-format line, "last_seq = 42", written
- * atomically (mode 0600) before a command is acted on. A missing file is
- * created with 0 on open; a damaged one is an error, never a reset to 0.
+ * The state file is config.h format, readable by config_parse():
+ *
+ *   # smartlock-lockd: last accepted command
+ *   last_seq = 00000000000000000042
+ *
+ * The number is zero-padded to 20 digits, so the file is always
+ * SEQSTORE_FILE_LEN (73) bytes long. seqstore_open() loads it; a missing
+ * file (created with 0), or one that parses but is not in exactly this form
+ * (older releases wrote the number unpadded), is written once in the
+ * fixed-width form with atomic_write_file(), mode 0600. A damaged file is an
+ * error, never a reset to 0. The file then stays open (O_WRONLY|O_CLOEXEC)
+ * until seqstore_close().
+ *
+ * Why in place: accepting a command costs one pwrite() of the whole text at
+ * offset 0 and one fdatasync(), instead of atomic_write_file()'s temporary
+ * file, fsync, rename and directory fsync (several ms of ext4 journal
+ * commits per unlock).
+ *  - The length never changes and the blocks are already allocated (the
+ *    file was written whole and fsynced by atomic_write_file()), so
+ *    fdatasync() has no metadata to commit (the mtime is not needed to read
+ *    the data back): it writes one data block and flushes the disk cache.
+ *  - The 73 bytes at offset 0 lie inside the first 512-byte sector, which
+ *    storage writes as a unit: after a crash the file holds the old or the
+ *    new number.
+ *  - If the write is torn anyway, the file is still never read as an older
+ *    number: a write that stops partway leaves a prefix of the new text over
+ *    the old one, and with both the same width and the new number greater,
+ *    those digits read as a number >= the old one (at worst a later command
+ *    is refused as a replay). Anything that breaks the syntax instead (a
+ *    zeroed or erased sector, garbage) makes config_parse() reject the file,
+ *    and smartlock-lockd refuses to start (exit 3) with a message naming the
+ *    file until an operator looks at it: fail closed. What no format without
+ *    a checksum can catch is a medium that returns other well-formed digits
+ *    than were written; the old rename-based file could not either.
+ *
+ * Before each write, fstat() (no disk I/O) checks that the open file is
+ * still the one at path with its fixed length; if it was removed, replaced
+ * or resized behind the daemon's back, the text is written whole with
+ * atomic_write_file() again and the file reopened, so that accepted
+ * commands are never recorded only in an unlinked inode.
+ *
  * struct seq_store is plain caller memory; not thread-safe.
  */
 #ifndef SMARTLOCK_LOCK_SEQSTORE_H
@@ -17,20 +55,30 @@
 #include "smartlock/error.h"
 
 #define SEQSTORE_PATH_MAX 512
+#define SEQSTORE_DIGITS 20      /* zero-padded width of the number */
+#define SEQSTORE_FILE_LEN 73    /* bytes in the fixed-width file */
 
 struct seq_store {
 	char path[SEQSTORE_PATH_MAX];
 	uint64_t last;
+	int fd;                 /* the state file, O_WRONLY; -1 when closed */
 };
 
-/* Load path (creating it with 0 if absent). On error msg says why. */
+/* Load path (creating it with 0 if absent, rewriting it in the fixed-width
+ * form if needed) and keep it open. On error msg says why, naming the file.
+ * Whatever it returns, st may be given to seqstore_close(). */
 enum sl_err seqstore_open(struct seq_store *st, const char *path, char *msg, size_t msg_size);
 
 /* True when seq is greater than the last accepted one. */
 bool seqstore_is_newer(const struct seq_store *st, uint64_t seq);
 
-/* Persist seq as the last accepted one, then remember it. SL_ERR_RANGE if
- * it is not newer; an I/O error leaves the store unchanged. */
+/* Persist seq as the last accepted one (pwrite + fdatasync), then remember
+ * it. SL_ERR_RANGE if it is not newer (nothing is written); SL_ERR_INVAL on
+ * a closed store; on an I/O error (errno says why) st->last is unchanged
+ * and the command must not be acted on. */
 enum sl_err seqstore_accept(struct seq_store *st, uint64_t seq);
+
+/* Close the state file. Idempotent; the store is unusable until reopened. */
+void seqstore_close(struct seq_store *st);
 
 #endif

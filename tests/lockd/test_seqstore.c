@@ -1,21 +1,102 @@
-/* test_seqstore.c - the persisted last accepted command sequence number. */
+/* test_seqstore.c - the persisted last accepted command sequence number:
+ * the fixed-width file, rewritten in place with one pwrite() and one
+ * fdatasync() per accepted command, and its failures.
+ *
+ * pwrite/pwrite64, fdatasync and fsync are linked with -Wl,--wrap=<name>
+ * (tests/lockd/meson.build): the wraps count calls and can inject EINTR,
+ * short writes and errors, then pass through to the real calls. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "seqstore.h"
 
+#define HEAD "# smartlock-lockd: last accepted command\nlast_seq = "
+
+/* ---- the faked calls ---- */
+
+static struct {
+	int pwrites;            /* calls, EINTRs included */
+	int eintr;              /* fail this many next pwrites with EINTR */
+	size_t max;             /* write at most this much per call (0: all) */
+	int pwrite_errno;       /* fail every pwrite with it (0: no) */
+	int fdatasyncs;
+	int fdatasync_errno;    /* fail every fdatasync with it (0: no) */
+	int fsyncs;
+} fake;
+
+ssize_t __real_pwrite(int fd, const void *buf, size_t n, __off_t off);
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, __off_t off);
+ssize_t __real_pwrite64(int fd, const void *buf, size_t n, __off64_t off);
+ssize_t __wrap_pwrite64(int fd, const void *buf, size_t n, __off64_t off);
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+/* Whether to fail, and how much to let through. */
+static bool fake_pwrite(size_t *n)
+{
+	fake.pwrites++;
+	if (fake.eintr > 0) {
+		fake.eintr--;
+		errno = EINTR;
+		return false;
+	}
+	if (fake.pwrite_errno) {
+		errno = fake.pwrite_errno;
+		return false;
+	}
+	if (fake.max && *n > fake.max)
+		*n = fake.max;
+	return true;
+}
+
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, __off_t off)
+{
+	return fake_pwrite(&n) ? __real_pwrite(fd, buf, n, off) : -1;
+}
+
+ssize_t __wrap_pwrite64(int fd, const void *buf, size_t n, __off64_t off)
+{
+	return fake_pwrite(&n) ? __real_pwrite64(fd, buf, n, off) : -1;
+}
+
+int __wrap_fdatasync(int fd)
+{
+	fake.fdatasyncs++;
+	if (fake.fdatasync_errno) {
+		errno = fake.fdatasync_errno;
+		return -1;
+	}
+	return __real_fdatasync(fd);
+}
+
+int __wrap_fsync(int fd)
+{
+	fake.fsyncs++;
+	return __real_fsync(fd);
+}
+
+/* ---- fixture and helpers ---- */
+
 struct fixture {
 	char dir[64];
 	char path[128];
+	struct seq_store st;
 };
 
 static int setup(void **state)
@@ -23,9 +104,11 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
+	memset(&fake, 0, sizeof(fake));
 	strcpy(f->dir, "/tmp/smartlock-seq-test.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/lockd.state", f->dir);
+	f->st.fd = -1;
 	*state = f;
 	return 0;
 }
@@ -34,6 +117,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	seqstore_close(&f->st);
 	unlink(f->path);
 	chmod(f->dir, 0700);
 	rmdir(f->dir);
@@ -50,91 +134,416 @@ static void write_file(const char *path, const char *text)
 	fclose(fp);
 }
 
-static void missing_file_is_created_with_zero(void **state)
+/* The whole file as a string (static buffer). */
+static const char *read_back(const char *path)
+{
+	static char buf[256];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *padded(uint64_t seq)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), HEAD "%020llu\n", (unsigned long long)seq);
+	return buf;
+}
+
+static struct stat stat_of(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* ---- tests ---- */
+
+static void missing_file_is_created_padded_with_zero(void **state)
 {
 	struct fixture *f = *state;
-	struct seq_store st;
 	char msg[256];
 	struct stat sb;
 
-	assert_int_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
-	assert_int_equal(st.last, 0);
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(f->st.last, 0);
+	sb = stat_of(f->path);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_false(seqstore_is_newer(&st, 0));
-	assert_true(seqstore_is_newer(&st, 1));
+	assert_int_equal(sb.st_size, SEQSTORE_FILE_LEN);
+	assert_string_equal(read_back(f->path), padded(0));
+	assert_int_equal(strlen(padded(0)), SEQSTORE_FILE_LEN);
+	assert_false(seqstore_is_newer(&f->st, 0));
+	assert_true(seqstore_is_newer(&f->st, 1));
+	/* Kept open for writing, not inherited by a child. */
+	assert_true(f->st.fd >= 0);
+	assert_true(fcntl(f->st.fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(fcntl(f->st.fd, F_GETFL) & O_ACCMODE, O_WRONLY);
+}
+
+static void old_format_file_loads_and_is_rewritten_padded(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+	struct stat before, after;
+
+	write_file(f->path, "# smartlock-lockd: last accepted command\nlast_seq = 42\n");
+	chmod(f->path, 0644);
+	before = stat_of(f->path);
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(f->st.last, 42);
+	assert_string_equal(read_back(f->path), padded(42));
+	after = stat_of(f->path);
+	assert_int_equal(after.st_size, SEQSTORE_FILE_LEN);
+	assert_int_equal(after.st_mode & 0777, 0600);
+	/* Written whole (atomic_write_file: a new inode, fsynced). */
+	assert_true(after.st_ino != before.st_ino);
+	assert_true(fake.fsyncs > 0);
+	seqstore_close(&f->st);
+
+	/* Any other parseable form is normalised too. */
+	write_file(f->path, "  last_seq =  1795313943025  \n# a comment\n");
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(f->st.last, 1795313943025ULL);
+	assert_string_equal(read_back(f->path), padded(1795313943025ULL));
+	seqstore_close(&f->st);
+
+	/* The fixed-width form is left alone: same inode, nothing written. */
+	before = stat_of(f->path);
+	memset(&fake, 0, sizeof(fake));
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(f->st.last, 1795313943025ULL);
+	assert_true(stat_of(f->path).st_ino == before.st_ino);
+	assert_int_equal(fake.fsyncs + fake.pwrites + fake.fdatasyncs, 0);
 }
 
 static void accepted_seq_survives_a_restart(void **state)
 {
 	struct fixture *f = *state;
-	struct seq_store st, again;
+	struct seq_store again;
 	char msg[256];
 
-	assert_int_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
-	assert_int_equal(seqstore_accept(&st, 41), SL_OK);
-	assert_int_equal(seqstore_accept(&st, 42), SL_OK);
-	assert_int_equal(seqstore_accept(&st, 42), SL_ERR_RANGE);
-	assert_int_equal(seqstore_accept(&st, 7), SL_ERR_RANGE);
-	assert_int_equal(st.last, 42);
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 41), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 42), SL_OK);
+	assert_int_equal(f->st.last, 42);
+	assert_string_equal(read_back(f->path), padded(42));
 
 	assert_int_equal(seqstore_open(&again, f->path, msg, sizeof(msg)), SL_OK);
 	assert_int_equal(again.last, 42);
 	assert_false(seqstore_is_newer(&again, 42));
 	assert_true(seqstore_is_newer(&again, 43));
+	seqstore_close(&again);
+
+	/* The largest storable number, and what the protocol cannot carry. */
+	assert_int_equal(seqstore_accept(&f->st, INT64_MAX), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, (uint64_t)INT64_MAX + 1), SL_ERR_RANGE);
+	assert_int_equal(seqstore_open(&again, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(again.last, INT64_MAX);
+	seqstore_close(&again);
 }
 
-static void damaged_file_is_an_error_not_a_reset(void **state)
+static void accept_is_one_pwrite_and_one_fdatasync_in_place(void **state)
 {
 	struct fixture *f = *state;
-	struct seq_store st;
-	char msg[256] = "";
+	char msg[256];
+	struct stat first, sb;
 
-	write_file(f->path, "last_seq = banana\n");
-	assert_int_not_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
-	assert_non_null(strstr(msg, "last_seq"));
-	write_file(f->path, "");
-	assert_int_not_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
-	write_file(f->path, "last_seq = -1\n");
-	assert_int_not_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	first = stat_of(f->path);
+	memset(&fake, 0, sizeof(fake));
+	for (uint64_t seq = 1; seq <= 1000000000000ULL; seq = seq * 10 + 7) {
+		int pw = fake.pwrites, ds = fake.fdatasyncs;
+
+		assert_int_equal(seqstore_accept(&f->st, seq), SL_OK);
+		assert_int_equal(fake.pwrites - pw, 1);
+		assert_int_equal(fake.fdatasyncs - ds, 1);
+		sb = stat_of(f->path);
+		assert_int_equal(sb.st_size, SEQSTORE_FILE_LEN);
+		assert_true(sb.st_ino == first.st_ino);
+		assert_string_equal(read_back(f->path), padded(seq));
+	}
+	/* No temporary file, rename or directory sync on this path. */
+	assert_int_equal(fake.fsyncs, 0);
+}
+
+static void older_or_equal_seq_is_refused_and_nothing_written(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 10), SL_OK);
+	memset(&fake, 0, sizeof(fake));
+	assert_int_equal(seqstore_accept(&f->st, 10), SL_ERR_RANGE);
+	assert_int_equal(seqstore_accept(&f->st, 9), SL_ERR_RANGE);
+	assert_int_equal(seqstore_accept(&f->st, 0), SL_ERR_RANGE);
+	assert_int_equal(fake.pwrites + fake.fdatasyncs + fake.fsyncs, 0);
+	assert_int_equal(f->st.last, 10);
+	assert_string_equal(read_back(f->path), padded(10));
+}
+
+static void interrupted_and_short_writes_are_completed(void **state)
+{
+	struct fixture *f = *state;
+	struct seq_store again;
+	char msg[256];
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 99999), SL_OK);
+	fake.eintr = 2;
+	fake.max = 10;
+	fake.pwrites = 0;
+	assert_int_equal(seqstore_accept(&f->st, 123456789), SL_OK);
+	/* 2 EINTRs, then 73 bytes 10 at a time. */
+	assert_int_equal(fake.pwrites, 2 + (SEQSTORE_FILE_LEN + 9) / 10);
+	assert_int_equal(f->st.last, 123456789);
+	assert_string_equal(read_back(f->path), padded(123456789));
+	assert_int_equal(seqstore_open(&again, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(again.last, 123456789);
+	seqstore_close(&again);
+}
+
+static void failed_pwrite_leaves_last_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 5), SL_OK);
+	fake.pwrite_errno = EIO;
+	fake.fdatasyncs = 0;
+	assert_int_equal(seqstore_accept(&f->st, 6), SL_ERR_IO);
+	assert_int_equal(f->st.last, 5);
+	assert_true(seqstore_is_newer(&f->st, 6));
+	assert_int_equal(fake.fdatasyncs, 0);
+	assert_string_equal(read_back(f->path), padded(5));
+	/* The store still works once the disk does. */
+	fake.pwrite_errno = 0;
+	assert_int_equal(seqstore_accept(&f->st, 6), SL_OK);
+	assert_int_equal(f->st.last, 6);
+}
+
+static void failed_fdatasync_leaves_last_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 5), SL_OK);
+	fake.fdatasync_errno = EIO;
+	assert_int_equal(seqstore_accept(&f->st, 6), SL_ERR_IO);
+	assert_int_equal(f->st.last, 5);
+	assert_true(seqstore_is_newer(&f->st, 6));
+	fake.fdatasync_errno = 0;
+	assert_int_equal(seqstore_accept(&f->st, 7), SL_OK);
+	assert_int_equal(f->st.last, 7);
+	assert_string_equal(read_back(f->path), padded(7));
+}
+
+static void write_refused_by_the_kernel_leaves_last_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+	int ro;
+
+	/* No fakes: the store's descriptor becomes a read-only one on the same
+	 * file, so the real pwrite() fails (EBADF), as root too. */
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 5), SL_OK);
+	ro = open(f->path, O_RDONLY | O_CLOEXEC);
+	assert_true(ro >= 0);
+	assert_true(dup2(ro, f->st.fd) == f->st.fd);
+	close(ro);
+	assert_int_not_equal(seqstore_accept(&f->st, 6), SL_OK);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(f->st.last, 5);
+	assert_true(seqstore_is_newer(&f->st, 6));
+	assert_string_equal(read_back(f->path), padded(5));
 }
 
 static void failed_write_leaves_the_store_unchanged(void **state)
 {
 	struct fixture *f = *state;
-	struct seq_store st;
 	char msg[256];
 
-	assert_int_equal(seqstore_open(&st, f->path, msg, sizeof(msg)), SL_OK);
-	assert_int_equal(seqstore_accept(&st, 5), SL_OK);
-	/* The directory disappears (root writes through any mode bits). */
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 5), SL_OK);
+	/* The directory disappears (root writes through any mode bits): the
+	 * open file is unlinked, so the store must not write into it. */
 	assert_int_equal(unlink(f->path), 0);
 	assert_int_equal(rmdir(f->dir), 0);
-	assert_int_not_equal(seqstore_accept(&st, 6), SL_OK);
-	assert_int_equal(st.last, 5);
-	assert_true(seqstore_is_newer(&st, 6));
+	assert_int_not_equal(seqstore_accept(&f->st, 6), SL_OK);
+	assert_int_equal(f->st.last, 5);
+	assert_true(seqstore_is_newer(&f->st, 6));
+}
+
+static void removed_or_resized_file_is_written_whole_again(void **state)
+{
+	struct fixture *f = *state;
+	struct seq_store again;
+	char msg[256];
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 5), SL_OK);
+	/* Removed while open: written whole again, not into the old inode. */
+	assert_int_equal(unlink(f->path), 0);
+	fake.fsyncs = 0;
+	assert_int_equal(seqstore_accept(&f->st, 6), SL_OK);
+	assert_true(fake.fsyncs > 0);
+	assert_string_equal(read_back(f->path), padded(6));
+	assert_int_equal(stat_of(f->path).st_mode & 0777, 0600);
+	/* ... and in place again after that, on the new file. */
+	fake.fsyncs = 0;
+	assert_int_equal(seqstore_accept(&f->st, 7), SL_OK);
+	assert_int_equal(fake.fsyncs, 0);
+	assert_string_equal(read_back(f->path), padded(7));
+	/* Truncated in place: written whole again too. */
+	assert_int_equal(truncate(f->path, 0), 0);
+	assert_int_equal(seqstore_accept(&f->st, 8), SL_OK);
+	assert_int_equal(stat_of(f->path).st_size, SEQSTORE_FILE_LEN);
+	assert_int_equal(seqstore_open(&again, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(again.last, 8);
+	seqstore_close(&again);
+}
+
+/* A write cut short leaves a prefix of the new text over the old one: it
+ * must never read back as a number older than the old one. */
+static void torn_write_never_reads_older(void **state)
+{
+	static const uint64_t pairs[][2] = {
+		{ 0, 1 }, { 99, 100 }, { 19999, 20000 }, { 123456789, 987654321 },
+		{ 1795313943025ULL, 1795313943026ULL }, { 999999999, 1000000000000ULL },
+	};
+	struct fixture *f = *state;
+	char msg[256], text[SEQSTORE_FILE_LEN + 1];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		char old[SEQSTORE_FILE_LEN + 1], new[SEQSTORE_FILE_LEN + 1];
+
+		strcpy(old, padded(pairs[i][0]));
+		strcpy(new, padded(pairs[i][1]));
+		for (size_t k = 0; k <= SEQSTORE_FILE_LEN; k++) {
+			memcpy(text, new, k);
+			memcpy(text + k, old + k, SEQSTORE_FILE_LEN - k + 1);
+			write_file(f->path, text);
+			assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+			assert_true(f->st.last >= pairs[i][0]);
+			seqstore_close(&f->st);
+		}
+	}
+}
+
+static void damaged_file_is_an_error_not_a_reset(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256] = "";
+
+	write_file(f->path, "last_seq = banana\n");
+	assert_int_not_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_non_null(strstr(msg, "last_seq"));
+	assert_non_null(strstr(msg, f->path));
+	/* A store that failed to open writes nothing, ever. */
+	assert_int_equal(f->st.fd, -1);
+	assert_int_equal(seqstore_accept(&f->st, 1), SL_ERR_INVAL);
+	assert_string_equal(read_back(f->path), "last_seq = banana\n");
+	write_file(f->path, "");
+	assert_int_not_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	write_file(f->path, "last_seq = -1\n");
+	assert_int_not_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	/* A zeroed sector (a torn write that broke the syntax). */
+	write_file(f->path, padded(42));
+	{
+		int fd = open(f->path, O_WRONLY);
+		char zeros[8] = { 0 };
+
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, zeros, sizeof(zeros), SEQSTORE_FILE_LEN - 12), 8);
+		close(fd);
+	}
+	assert_int_not_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_non_null(strstr(msg, f->path));
+	assert_int_equal(f->st.fd, -1);
 }
 
 static void failed_write_via_missing_directory(void **state)
 {
 	struct fixture *f = *state;
-	struct seq_store st;
 	char msg[256];
 	char path[200];
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/lockd.state", f->dir);
-	assert_int_not_equal(seqstore_open(&st, path, msg, sizeof(msg)), SL_OK);
+	assert_int_not_equal(seqstore_open(&f->st, path, msg, sizeof(msg)), SL_OK);
 	assert_non_null(strstr(msg, "cannot create state file"));
+	assert_int_equal(f->st.fd, -1);
 }
+
+static void close_releases_the_file(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+	int before = open_fds(), fd;
+
+	assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(seqstore_accept(&f->st, 3), SL_OK);
+	assert_int_equal(open_fds(), before + 1);
+	fd = f->st.fd;
+	seqstore_close(&f->st);
+	assert_int_equal(f->st.fd, -1);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	assert_int_equal(open_fds(), before);
+	seqstore_close(&f->st);         /* idempotent */
+	/* A closed store writes nothing. */
+	memset(&fake, 0, sizeof(fake));
+	assert_int_equal(seqstore_accept(&f->st, 4), SL_ERR_INVAL);
+	assert_int_equal(fake.pwrites + fake.fdatasyncs + fake.fsyncs, 0);
+	assert_string_equal(read_back(f->path), padded(3));
+	/* Reopening an old store over and over leaks nothing. */
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(seqstore_open(&f->st, f->path, msg, sizeof(msg)), SL_OK);
+		seqstore_close(&f->st);
+	}
+	assert_int_equal(open_fds(), before);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(missing_file_is_created_with_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(accepted_seq_survives_a_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(damaged_file_is_an_error_not_a_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(failed_write_leaves_the_store_unchanged, setup, teardown),
-		cmocka_unit_test_setup_teardown(failed_write_via_missing_directory, setup, teardown),
+		T(missing_file_is_created_padded_with_zero),
+		T(old_format_file_loads_and_is_rewritten_padded),
+		T(accepted_seq_survives_a_restart),
+		T(accept_is_one_pwrite_and_one_fdatasync_in_place),
+		T(older_or_equal_seq_is_refused_and_nothing_written),
+		T(interrupted_and_short_writes_are_completed),
+		T(failed_pwrite_leaves_last_unchanged),
+		T(failed_fdatasync_leaves_last_unchanged),
+		T(write_refused_by_the_kernel_leaves_last_unchanged),
+		T(failed_write_leaves_the_store_unchanged),
+		T(removed_or_resized_file_is_written_whole_again),
+		T(torn_write_never_reads_older),
+		T(damaged_file_is_an_error_not_a_reset),
+		T(failed_write_via_missing_directory),
+		T(close_releases_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
