@@ -5,7 +5,12 @@
  * Each line is one compact JSON object:
  *   {"v":1,"seq":7,"time":"2026-11-22T01:02:03.456Z","actor":"owner",
  *    "role":"owner","source":"lockReq","lock":"front-door","action":"unlock",
- *    "result":"granted","reason":"","detail":"...","prev":"<64 hex>"}
+ *    "result":"granted","reason":"","detail":"...","id":1795319370533,
+ *    "prev":"<64 hex>"}
+ * id is present only on records of a request that passed the signature and
+ * freshness checks (its t, now in the agent's replay cache), so that the
+ * agent can rebuild its replay cache and counters from the log's tail
+ * after a crash (see the agent's recover.c).
  * prev is the SHA-256 (hex) of the previous line's bytes without its
  * newline; the very first record has 64 zeros. The live file is
  * <dir>/audit.log; when it passes the rotation size it is renamed
@@ -37,6 +42,7 @@ struct audit_record {
 	const char *result;     /* "granted", "denied", "ok", "error", ... */
 	const char *reason;     /* machine reason or "" */
 	const char *detail;     /* human detail or "" (sanitized on write) */
+	int64_t id;             /* request id (t), 0 = none (not written) */
 };
 
 /* Open (creating if needed, mode 0600) the log in dir, recovering seq and
@@ -86,11 +92,20 @@ const char *audit_dir(const struct audit_log *log);
  * the same way, so an operator's "chmod a-w audit/" stops every grant. */
 enum sl_err audit_check_writable(const struct audit_log *log);
 
-/* Checkpoint: after every durable append and at audit_close() the writer
- * also replaces <dir>/audit.head ("<seq> <sha256 of that record>\n", mode
- * 0600); audit_verify_files() reads it beside the last path, when present,
- * so deleting or editing the newest records is detected too. A durable
- * append fails (SL_ERR_IO) when the checkpoint cannot be written. */
+/* Checkpoint: after every durable append the writer overwrites
+ * <dir>/audit.head ("<seq> <sha256 of that record>\n", seq zero-padded to
+ * 20 digits so the file never changes length, mode 0600) in place, after
+ * the fdatasync of the log, without syncing it: a crash can leave it
+ * behind the log, never ahead. audit_close() syncs the log, then writes
+ * and syncs the head. audit_verify_files() reads it beside the last path,
+ * when present, so deleting or editing the newest records is detected
+ * too. A durable append fails (SL_ERR_IO) when the checkpoint cannot be
+ * written.
+ *
+ * audit_append() checks audit_check_writable() before every durable
+ * append, and before other appends when the last check is more than a
+ * second old (three system calls per record would halve the rate at
+ * which a flood of forged requests is recorded). */
 
 /* Read up to max_records lines (and at most max_bytes of them) with
  * seq >= from_seq, oldest first, from the files in dir: a malloc'd array

@@ -9,6 +9,7 @@
 #define SMARTLOCK_TIMEUTIL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* CLOCK_REALTIME in ms since the epoch. */
@@ -22,5 +23,9 @@ int64_t time_mono_ns(void);
 
 /* "2026-11-22T01:02:03.456Z" into buf (size >= 25). Returns buf. */
 char *time_format_utc(int64_t ms, char *buf, size_t size);
+
+/* The inverse of time_format_utc(): exactly "YYYY-MM-DDTHH:MM:SS.mmmZ".
+ * false (and *ms untouched) for anything else. */
+bool time_parse_utc(const char *s, int64_t *ms);
 
 #endif

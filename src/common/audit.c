@@ -33,6 +33,8 @@ struct audit_log {
 	char head[SL_SHA256_HEX + 1];
 	dev_t dev;
 	ino_t ino;
+	int head_fd;            /* <dir>/audit.head, -1 until first written */
+	int64_t checked;        /* time_mono_ms() of the last writable check */
 };
 
 /* Copy at most max-1 bytes of src, then replace control characters and
@@ -95,6 +97,10 @@ static size_t build_line(char *buf, size_t size, uint64_t seq, int64_t now,
 		put_raw(buf, size, &pos, "\":");
 		put_json_string(buf, size, &pos, field);
 	}
+	if (rec->id > 0) {
+		snprintf(tmp, sizeof(tmp), ",\"id\":%lld", (long long)rec->id);
+		put_raw(buf, size, &pos, tmp);
+	}
 	put_raw(buf, size, &pos, ",\"prev\":");
 	put_json_string(buf, size, &pos, prev);
 	put_raw(buf, size, &pos, "}");
@@ -144,6 +150,16 @@ static void parse_record(const char *line, size_t len, struct rec_info *ri)
 	}
 	cJSON_ArrayForEach(item, root)
 		members++;
+	item = cJSON_GetObjectItemCaseSensitive(root, "id");
+	if (item) {
+		if (!cJSON_IsNumber(item) || item->valuedouble < 1 ||
+				item->valuedouble > 9007199254740992.0 ||
+				item->valuedouble != (double)(int64_t)item->valuedouble) {
+			snprintf(ri->why, sizeof(ri->why), "bad \"id\"");
+			goto out;
+		}
+		members--;
+	}
 	if (members != 2 + sizeof(strings) / sizeof(strings[0])) {
 		snprintf(ri->why, sizeof(ri->why), "wrong set of fields");
 		goto out;
@@ -296,6 +312,7 @@ struct audit_log *audit_open(const char *dir, size_t rotate_bytes, enum sl_err *
 		goto fail;
 	}
 	log->fd = -1;
+	log->head_fd = -1;
 	log->rotate_bytes = rotate_bytes;
 	if (snprintf(log->dir, sizeof(log->dir), "%s", dir) >= (int)sizeof(log->dir) ||
 			snprintf(log->live, sizeof(log->live), "%s/audit.log", dir) >=
@@ -344,14 +361,27 @@ fail:
 /* The checkpoint <dir>/audit.head: "<seq> <sha256 of that record>\n",
  * written after every durable append and at close, so that deleting or
  * editing the newest records is found too. */
-static enum sl_err write_head(const struct audit_log *log)
+static enum sl_err write_head(struct audit_log *log, bool sync)
 {
 	char path[AUDIT_PATH_MAX + 16], buf[SL_SHA256_HEX + 32];
-	int n;
+	size_t n;
 
-	snprintf(path, sizeof(path), "%s/audit.head", log->dir);
-	n = snprintf(buf, sizeof(buf), "%llu %s\n", (unsigned long long)log->seq, log->head);
-	return atomic_write_file(path, buf, (size_t)n, 0600);
+	n = (size_t)snprintf(buf, sizeof(buf), "%020llu %s\n",
+			(unsigned long long)log->seq, log->head);
+	if (log->head_fd < 0) {
+		/* the first time: create or replace it whole (an older file may
+		 * have the unpadded, shorter form), then overwrite in place */
+		snprintf(path, sizeof(path), "%s/audit.head", log->dir);
+		if (atomic_write_file(path, buf, n, 0600) != SL_OK)
+			return SL_ERR_IO;
+		log->head_fd = open(path, O_WRONLY | O_CLOEXEC);
+		return log->head_fd < 0 ? SL_ERR_IO : SL_OK;
+	}
+	if (pwrite(log->head_fd, buf, n, 0) != (ssize_t)n)
+		return SL_ERR_IO;
+	if (sync && fdatasync(log->head_fd) != 0)
+		return SL_ERR_IO;
+	return SL_OK;
 }
 
 void audit_close(struct audit_log *log)
@@ -359,10 +389,14 @@ void audit_close(struct audit_log *log)
 	if (!log)
 		return;
 	if (log->fd >= 0) {
-		if (log->seq > 0 && audit_check_writable(log) == SL_OK)
-			write_head(log);
+		/* the log first, so that the head is never ahead of it */
+		if (log->seq > 0 && audit_check_writable(log) == SL_OK &&
+				fdatasync(log->fd) == 0)
+			write_head(log, true);
 		close(log->fd);
 	}
+	if (log->head_fd >= 0)
+		close(log->head_fd);
 	free(log);
 }
 
@@ -436,9 +470,12 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 
 	if (line_out)
 		*line_out = NULL;
-	e = audit_check_writable(log);
-	if (e != SL_OK)
-		return e;
+	if (durable || time_mono_ms() - log->checked >= 1000) {
+		e = audit_check_writable(log);
+		if (e != SL_OK)
+			return e;
+		log->checked = time_mono_ms();
+	}
 	len = build_line(line, sizeof(line) - 1, log->seq + 1, time_now_ms(), rec, log->head);
 	if (len == 0)
 		return SL_ERR_TOO_LONG;
@@ -462,7 +499,7 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 		log->file_first = log->seq;
 	if (sign_sha256_hex(line, len, log->head) != SL_OK)
 		return SL_ERR_CRYPTO;
-	if (durable && (fdatasync(log->fd) != 0 || write_head(log) != SL_OK))
+	if (durable && (fdatasync(log->fd) != 0 || write_head(log, false) != SL_OK))
 		return SL_ERR_IO;
 	if (line_out) {
 		*line_out = strdup(line);

@@ -1,5 +1,6 @@
 /* timeutil.c - wall and monotonic clocks, UTC formatting. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "smartlock/timeutil.h"
@@ -48,4 +49,30 @@ char *time_format_utc(int64_t ms, char *buf, size_t size)
 			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 	return buf;
+}
+
+bool time_parse_utc(const char *s, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac, used = 0;
+	struct tm tm;
+	time_t t;
+
+	if (strlen(s) != 24 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n",
+				&y, &mo, &d, &h, &mi, &sec, &frac, &used) != 7 || used != 24)
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+			y < 1970 || frac < 0)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*ms = (int64_t)t * 1000 + frac;
+	return true;
 }

@@ -44,7 +44,7 @@ static int teardown(void **state)
 }
 
 static const struct audit_record rec = {"alice", "owner", "lockReq", "front-door",
-	"unlock", "granted", "", "use 1"};
+	"unlock", "granted", "", "use 1", 0};
 
 static void append_n(struct audit_log *log, int n)
 {
@@ -111,6 +111,58 @@ static void test_append_and_verify(void **state)
 		assert_int_equal(stat(path_in(t, "audit.log"), &st), 0);
 		assert_int_equal(st.st_mode & 0777, 0600);
 	}
+}
+
+/* The request id is written when set, accepted by the verifier, and a
+ * record whose id is not a whole number is refused; the head checkpoint
+ * keeps one length as it is overwritten in place. */
+static void test_request_id_and_head(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_record with = rec;
+	struct audit_log *log;
+	struct stat st;
+	char *line = NULL, *text;
+	enum sl_err e;
+	FILE *f;
+
+	log = audit_open(t->dir, 0, &e);
+	assert_non_null(log);
+	with.id = 1795319370533;
+	assert_int_equal(audit_append(log, &with, true, &line), SL_OK);
+	assert_non_null(strstr(line, "\"detail\":\"use 1\",\"id\":1795319370533,\"prev\":"));
+	free(line);
+	assert_int_equal(audit_append(log, &rec, true, &line), SL_OK);
+	assert_null(strstr(line, "\"id\""));
+	free(line);
+	assert_int_equal(stat(path_in(t, "audit.head"), &st), 0);
+	assert_int_equal(st.st_size, 20 + 1 + 64 + 1);
+	append_n(log, 11);
+	audit_close(log);
+	assert_int_equal(stat(path_in(t, "audit.head"), &st), 0);
+	assert_int_equal(st.st_size, 20 + 1 + 64 + 1);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(path_in(t, "audit.head"), "r");
+	assert_non_null(f);
+	text = calloc(1, 128);
+	assert_non_null(fgets(text, 128, f));
+	fclose(f);
+	assert_int_equal(strncmp(text, "00000000000000000013 ", 21), 0);
+	free(text);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_int_equal(res.records, 13);
+	/* an id that is not a whole number makes the record invalid */
+	assert_int_equal(unlink(path_in(t, "audit.head")), 0);
+	f = fopen(path_in(t, "audit.log"), "a");
+	assert_non_null(f);
+	fputs("{\"v\":1,\"seq\":14,\"time\":\"2026-11-22T01:02:03.456Z\",\"actor\":\"a\","
+			"\"role\":\"\",\"source\":\"\",\"lock\":\"\",\"action\":\"\","
+			"\"result\":\"\",\"reason\":\"\",\"detail\":\"\",\"id\":\"7\",\"prev\":"
+			"\"0000000000000000000000000000000000000000000000000000000000000000\"}\n", f);
+	fclose(f);
+	assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+	assert_int_equal(res.line, 14);
 }
 
 static void test_rotation(void **state)
@@ -376,6 +428,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_append_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_id_and_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampering_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_tampering_detected, setup, teardown),

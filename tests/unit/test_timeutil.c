@@ -49,6 +49,28 @@ static void test_format_exact_and_small_buffer(void **state)
 	assert_string_equal(small, "2026-11");
 }
 
+static void test_parse_is_the_inverse(void **state)
+{
+	static const int64_t instants[] = {0, 999, 1795319370533, 951782400000 /* 2000-02-29 */,
+		4102444799999 /* 2099-12-31T23:59:59.999 */};
+	static const char *const bad[] = {"", "2026-11-22T01:02:03Z", "2026-11-22 01:02:03.456Z",
+		"2026-13-01T00:00:00.000Z", "2026-11-22T24:00:00.000Z", "2026-11-22T01:02:03.456",
+		"2026-11-22T01:02:03.456Zx", "1969-12-31T23:59:59.999Z", "x026-11-22T01:02:03.456Z"};
+	char buf[32];
+	int64_t ms = -1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(instants) / sizeof(instants[0]); i++) {
+		assert_true(time_parse_utc(time_format_utc(instants[i], buf, sizeof(buf)), &ms));
+		assert_int_equal(ms, instants[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ms = -1;
+		assert_false(time_parse_utc(bad[i], &ms));
+		assert_int_equal(ms, -1);
+	}
+}
+
 static void test_monotonic_non_decreasing(void **state)
 {
 	int64_t ms = time_mono_ms(), ns = time_mono_ns();
@@ -85,6 +107,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_known_instants),
 		cmocka_unit_test(test_format_exact_and_small_buffer),
+		cmocka_unit_test(test_parse_is_the_inverse),
 		cmocka_unit_test(test_monotonic_non_decreasing),
 		cmocka_unit_test(test_now_is_wall_clock),
 	};
