@@ -184,6 +184,7 @@ static void answer(struct admin_ctx *c)
 	rec.result = proto_result_name(c->res.result);
 	rec.reason = proto_reason_name(c->res.reason);
 	rec.detail = detail;
+	rec.id = c->fresh ? c->req->time : 0;
 	report_audit(c->a, &rec, true);
 	if (c->deferred)
 		return;
@@ -254,6 +255,7 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 				"agent's clock." : "This request id was already used.", true);
 		goto out;
 	}
+	c.fresh = true;
 	if (u->status != SL_USER_ACTIVE) {
 		refuse(&c, u->status == SL_USER_REVOKED ? SL_REASON_REVOKED : SL_REASON_DISABLED,
 				"Your access is not active.", true);

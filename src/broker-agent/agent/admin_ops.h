@@ -22,6 +22,7 @@ struct admin_ctx {
 	struct sl_admin_res res;        /* res.data_json malloc'd */
 	char target[SL_NAME_MAX + 1];   /* user acted on, for the audit */
 	bool deferred;                  /* answered later (lock command) */
+	bool fresh;                     /* req->time passed the replay check */
 };
 
 /* Set the answer's result, reason and sentence. */

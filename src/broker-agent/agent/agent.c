@@ -19,6 +19,7 @@
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
+#include "recover.h"
 #include "relay.h"
 #include "report.h"
 
@@ -135,6 +136,7 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	enum agent_exit x;
 	enum sl_err e;
 	uint64_t base;
+	size_t recovered;
 
 	memset(a, 0, sizeof(*a));
 	a->sigfd = -1;
@@ -163,23 +165,32 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 		sl_log(SL_LOG_ERROR, "out of memory");
 		return AGENT_EXIT_RUNTIME;
 	}
+	x = open_audit(a);
+	if (x != AGENT_EXIT_OK)
+		return x;
 	e = state_load(&a->st, a->state_path, &set->locks, msg, sizeof(msg));
 	if (e != SL_OK && e != SL_ERR_NOT_FOUND) {
 		sl_log(SL_LOG_ERROR, "refusing to start: %s", msg);
 		return AGENT_EXIT_CONFIG;
 	}
+	e = agent_recover(a, &recovered);
+	if (e != SL_OK) {
+		sl_log(SL_LOG_ERROR, "%s: cannot read the audit log's tail: %s", a->audit_path,
+				sl_strerror(e));
+		return AGENT_EXIT_AUDIT;
+	}
+	if (recovered)
+		sl_log(SL_LOG_NOTICE, "%s: brought up to date from %zu audit records after "
+				"an unclean stop", a->state_path, recovered);
 	/* seqs strictly increase across restarts even if the state was lost */
 	base = (uint64_t)time_now_ms();
 	a->seq_next = a->st.seq_reserved + 1 > base ? a->st.seq_reserved + 1 : base;
 	a->st.seq_reserved = a->seq_next + SEQ_BLOCK - 1;
 	a->st.dirty = true;
-	if (state_save(&a->st, a->state_path, &set->locks) != SL_OK) {
+	if (!agent_save_state(a)) {
 		sl_log(SL_LOG_ERROR, "%s: cannot write the agent's state file", a->state_path);
 		return AGENT_EXIT_CONFIG;
 	}
-	x = open_audit(a);
-	if (x != AGENT_EXIT_OK)
-		return x;
 	x = setup_signals(a);
 	if (x != AGENT_EXIT_OK) {
 		sl_log(SL_LOG_ERROR, "cannot set up signal handling: %s", strerror(errno));
@@ -213,6 +224,9 @@ bool agent_save_state(struct agent *a)
 
 	if (!a->st.dirty)
 		return true;
+	if (a->audit)
+		a->st.audit_seq = audit_last_seq(a->audit);
+	a->saved_at = time_mono_ms();
 	e = state_save(&a->st, a->state_path, &a->set.locks);
 	if (e != SL_OK) {
 		sl_log(SL_LOG_ERROR, "%s: cannot save the agent's state: %s", a->state_path,
@@ -220,6 +234,12 @@ bool agent_save_state(struct agent *a)
 		return false;
 	}
 	return true;
+}
+
+void agent_checkpoint(struct agent *a, int64_t now)
+{
+	if (a->st.dirty && now - a->saved_at >= a->set.checkpoint_interval * 1000)
+		agent_save_state(a);
 }
 
 bool agent_next_seq(struct agent *a, uint64_t *seq)
@@ -241,7 +261,7 @@ bool agent_next_seq(struct agent *a, uint64_t *seq)
 void agent_reload_users(struct agent *a)
 {
 	struct user_store *st;
-	struct audit_record rec = {"agent", "", "users", "", "users-reload", "ok", "", ""};
+	struct audit_record rec = {"agent", "", "users", "", "users-reload", "ok", "", "", 0};
 	char msg[512];
 
 	users_mtime(a->users_path, &a->users_mtime);
@@ -328,7 +348,7 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 	if (it->retain && (t.kind == SL_TOPIC_LOCK_REQ || t.kind == SL_TOPIC_ADMIN)) {
 		/* a retained request would be replayed at every subscribe */
 		struct audit_record rec = {t.user, "", topic_kind_name(t.kind), l->id, "?",
-			"ignored", "malformed", "retained request ignored"};
+			"ignored", "malformed", "retained request ignored", 0};
 
 		report_audit(a, &rec, false);
 		return;
@@ -427,7 +447,7 @@ static void check_users_file(struct agent *a, int64_t now)
 static void audit_lifecycle(struct agent *a, const char *action)
 {
 	struct audit_record rec = {"agent", "", "agent", "", action, "ok", "",
-		"smartlock-agent " SMARTLOCK_VERSION};
+		"smartlock-agent " SMARTLOCK_VERSION, 0};
 
 	report_audit(a, &rec, true);
 }
@@ -445,6 +465,8 @@ enum agent_exit agent_run(struct agent *a)
 		deadline = mqtt_next_deadline(a->mqtt, now);
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
+		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
+			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
 			deadline = relay_next_deadline(&a->locks[i], deadline);
 			deadline = health_next_deadline(&a->locks[i], deadline);
@@ -484,7 +506,7 @@ enum agent_exit agent_run(struct agent *a)
 			a->reload = false;
 			agent_reload_users(a);
 		}
-		agent_save_state(a);
+		agent_checkpoint(a, time_mono_ms());
 	}
 	sl_log(SL_LOG_NOTICE, "shutting down");
 	audit_lifecycle(a, "stop");

@@ -86,6 +86,7 @@ struct agent {
 	bool stop;
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
+	int64_t saved_at;               /* monotonic ms of the last state save */
 };
 
 /* Build the context from settings: load keys, users, state and the audit
@@ -98,8 +99,13 @@ void agent_finish(struct agent *a);
 /* Reload users.json; on failure keep the old store and log the problem. */
 void agent_reload_users(struct agent *a);
 
-/* Persist the counters if they changed; false (and logged) on failure. */
+/* Persist the counters now if they changed, as a checkpoint of the audit
+ * log so far; false (and logged) on failure. */
 bool agent_save_state(struct agent *a);
+
+/* The agent loop's checkpoint: agent_save_state() when the counters
+ * changed and the last save is checkpoint_interval old. */
+void agent_checkpoint(struct agent *a, int64_t now);
 
 /* The next command seq, reserving a new block durably when needed.
  * false when the reservation could not be written. */

@@ -51,7 +51,7 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		snprintf(detail, sizeof(detail), "malformed heartbeat: %s%s%s", perr.field,
 				perr.field[0] ? ": " : "", sl_strerror(e));
 		rec = (struct audit_record){l->id, "lock", "health", l->id, "heartbeat",
-			"ignored", "malformed", detail};
+			"ignored", "malformed", detail, 0};
 		report_audit(a, &rec, false);
 		return;
 	}

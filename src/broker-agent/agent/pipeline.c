@@ -12,7 +12,7 @@
 #include "report.h"
 
 /* Reasons that count as a failed attempt toward the intrusion rule. */
-static bool counts_as_failure(enum sl_reason r)
+bool pipeline_counts_as_failure(enum sl_reason r)
 {
 	switch (r) {
 	case SL_REASON_BAD_SIGNATURE:
@@ -62,6 +62,7 @@ struct outcome {
 	const struct sl_user *u;        /* NULL for unknown senders */
 	const char *action;
 	int64_t id;
+	bool fresh;                     /* id passed the freshness checks */
 };
 
 static void answer(struct agent *a, struct lock_ctx *l, const char *user,
@@ -79,6 +80,7 @@ static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 	rec.result = result == SL_RESULT_OK ? "ok" : result == SL_RESULT_DENIED ? "denied" : "error";
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
+	rec.id = o->fresh ? o->id : 0;
 	report_audit(a, &rec, false);
 
 	memset(&r, 0, sizeof(r));
@@ -101,7 +103,7 @@ static void refuse(struct agent *a, struct lock_ctx *l, const char *user,
 
 	answer(a, l, user, o, is_error_reason(reason) ? SL_RESULT_ERROR : SL_RESULT_DENIED,
 			reason, until, msg);
-	if (counts_as_failure(reason))
+	if (pipeline_counts_as_failure(reason))
 		pipeline_count_failure(a, l, user, o->u != NULL, "lockReq",
 				proto_reason_name(reason), now);
 }
@@ -150,14 +152,8 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 		uc->uses++;
 		a->st.dirty = true;
 	}
-	/* uses must be on disk before the door opens */
-	if (!agent_save_state(a)) {
-		if (uc)
-			uc->uses--;
-		refuse(a, l, user, o, SL_REASON_INTERNAL_ERROR, 0,
-				"The agent cannot save its state; nothing was done.");
-		return;
-	}
+	/* the use count and the request id reach the disk in this record,
+	 * before the door opens; state.json catches up later (recover.h) */
 	snprintf(detail, sizeof(detail), "use %lld", uc ? (long long)uc->uses : 0LL);
 	rec.actor = user;
 	rec.role = proto_role_name(o->u->role);
@@ -167,6 +163,7 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 	rec.result = "granted";
 	rec.reason = "";
 	rec.detail = detail;
+	rec.id = o->id;
 	if (report_audit(a, &rec, true) != SL_OK) {
 		if (uc) {
 			uc->uses--;
@@ -190,7 +187,7 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 static void malformed(struct agent *a, struct lock_ctx *l, const char *user,
 		enum sl_err e, const struct sl_proto_error *perr)
 {
-	struct outcome o = {user_store_find(a->users, user), "?", 0};
+	struct outcome o = {user_store_find(a->users, user), "?", 0, false};
 	char msg[SL_MSG_MAX];
 	enum sl_reason reason = SL_REASON_MALFORMED;
 
@@ -218,7 +215,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 	struct sl_proto_error perr = {0};
 	struct sl_request req;
 	struct policy_verdict v;
-	struct outcome o = {NULL, "?", 0};
+	struct outcome o = {NULL, "?", 0, false};
 	const struct user_counters *uc;
 	int64_t now = time_now_ms(), until;
 	enum sl_reason r;
@@ -245,7 +242,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 	r = pipeline_check_fresh(a, user, REPLAY_KIND_REQUEST, req.t, req.mac, now);
 	if (r == SL_REASON_COUNT_) {
 		struct audit_record rec = {user, proto_role_name(o.u->role), "lockReq", l->id,
-			o.action, "ignored", "duplicate", "QoS 1 duplicate of a request already handled"};
+			o.action, "ignored", "duplicate", "QoS 1 duplicate of a request already handled", 0};
 
 		report_audit(a, &rec, false);
 		return;
@@ -256,6 +253,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 				"This request id was already used.");
 		return;
 	}
+	o.fresh = true;
 	uc = state_user(&a->st, user, false);
 	policy_check(o.u, l->id, req.action, now, uc ? uc->uses : 0, &v);
 	if (v.reason != SL_REASON_NONE) {
@@ -307,7 +305,7 @@ void pipeline_login_failed(struct agent *a, const char *payload, size_t len)
 		snprintf(detail, sizeof(detail), "malformed loginFailed report: %s%s%s",
 				perr.field, perr.field[0] ? ": " : "", sl_strerror(e));
 		rec = (struct audit_record){"", "", "loginFailed", "", "login", "ignored",
-			"malformed", detail};
+			"malformed", detail, 0};
 		report_audit(a, &rec, false);
 		return;
 	}

@@ -10,6 +10,7 @@
 #ifndef AGENT_PIPELINE_H
 #define AGENT_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "agent.h"
@@ -25,6 +26,9 @@ void pipeline_login_failed(struct agent *a, const char *payload, size_t len);
  * duplicate, which must be ignored) SL_REASON_COUNT_. Records a new id. */
 enum sl_reason pipeline_check_fresh(struct agent *a, const char *user,
 		enum replay_kind kind, int64_t t, const char *mac, int64_t now);
+
+/* Whether a denial for r counts as a failed attempt (recover.c too). */
+bool pipeline_counts_as_failure(enum sl_reason r);
 
 /* Count a failed attempt on lock (and known user) and alert on a trip. */
 void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,

@@ -140,7 +140,7 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 		snprintf(detail, sizeof(detail), "malformed lockStatus: %s%s%s", perr.field,
 				perr.field[0] ? ": " : "", sl_strerror(e));
 		rec = (struct audit_record){l->id, "lock", "lockStatus", l->id, "status",
-			"ignored", "malformed", detail};
+			"ignored", "malformed", detail, 0};
 		report_audit(a, &rec, false);
 		return;
 	}

@@ -98,6 +98,7 @@ static const struct sl_config_key keys[] = {
 	STR("broker_socket", broker_socket),
 	{"broker_tls", SL_CFG_BOOL, false, OFF(broker_tls), 0, 0, 0, NULL},
 	{"broker_user", SL_CFG_NAME, false, OFF(broker_user), SL_NAME_MAX + 1, 0, 0, NULL},
+	INT("checkpoint_interval", checkpoint_interval, 1, 86400),
 	{"client_id", SL_CFG_NAME, false, OFF(client_id), SL_NAME_MAX + 1, 0, 0, NULL},
 	INT("command_timeout_ms", command_timeout_ms, 100, 600000),
 	INT("duplicate_window", duplicate_window, 0, 3600),
@@ -137,6 +138,7 @@ void settings_defaults(struct agent_settings *s)
 	s->request_window = 60;
 	s->duplicate_window = 10;
 	s->replay_cache_size = 1024;
+	s->checkpoint_interval = 1;
 	s->command_timeout_ms = 10000;
 	s->heartbeat_interval = 60;
 	s->fail_threshold = 3;

@@ -261,6 +261,14 @@ enum sl_err state_load(struct agent_state *st, const char *path,
 		why = "v: missing or not 1";
 	else if (!seq || !get_time(root, "seq_reserved", &reserved))
 		why = "seq_reserved: missing or not a whole number";
+	if (!why && cJSON_GetObjectItemCaseSensitive(root, "audit_seq")) {
+		int64_t as;
+
+		if (!get_time(root, "audit_seq", &as))
+			why = "audit_seq: not a whole number";
+		st->audit_seq = (uint64_t)as;
+		st->audit_seq_known = true;
+	}
 	if (!why)
 		why = load_locks(st, cJSON_GetObjectItemCaseSensitive(root, "locks"), locks);
 	if (!why)
@@ -340,7 +348,8 @@ enum sl_err state_save(struct agent_state *st, const char *path,
 	char *text = NULL;
 
 	if (!root || !cJSON_AddNumberToObject(root, "v", 1) ||
-			!cJSON_AddNumberToObject(root, "seq_reserved", (double)st->seq_reserved))
+			!cJSON_AddNumberToObject(root, "seq_reserved", (double)st->seq_reserved) ||
+			!cJSON_AddNumberToObject(root, "audit_seq", (double)st->audit_seq))
 		goto out;
 	lo = cJSON_AddObjectToObject(root, "locks");
 	if (!lo)

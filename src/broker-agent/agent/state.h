@@ -2,7 +2,11 @@
  * state.h - the agent's counters that must survive a restart: guest uses,
  * recent failures and unlock requests, lockouts, the command sequence
  * reservation and the replay cache. Kept in <state_dir>/state.json,
- * written atomically (mode 0600) whenever it changed.
+ * written atomically (mode 0600) as a checkpoint: at most once every
+ * checkpoint_interval while it changes, at once for what the audit log cannot restore (the
+ * sequence reservation, an owner's lockout reset), and at exit. audit_seq
+ * names the last audit record whose effects it holds; after a crash,
+ * recover.c replays the records after it.
  *
  * Times are wall-clock ms since the epoch, so a lockout keeps its end
  * across a restart. Not thread-safe; owned by the agent context.
@@ -46,6 +50,8 @@ struct agent_state {
 	struct lock_counters locks[AGENT_LOCKS_MAX];
 	uint64_t seq_reserved;          /* command seqs up to this may have been used */
 	struct replay_cache replay;
+	uint64_t audit_seq;             /* last audit record reflected here */
+	bool audit_seq_known;           /* false: no file, or one without it */
 	bool dirty;
 };
 
