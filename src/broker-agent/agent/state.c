@@ -262,12 +262,14 @@ enum sl_err state_load(struct agent_state *st, const char *path,
 	else if (!seq || !get_time(root, "seq_reserved", &reserved))
 		why = "seq_reserved: missing or not a whole number";
 	if (!why && cJSON_GetObjectItemCaseSensitive(root, "audit_seq")) {
-		int64_t as;
+		int64_t as = 0;
 
-		if (!get_time(root, "audit_seq", &as))
+		if (get_time(root, "audit_seq", &as)) {
+			st->audit_seq = (uint64_t)as;
+			st->audit_seq_known = true;
+		} else {
 			why = "audit_seq: not a whole number";
-		st->audit_seq = (uint64_t)as;
-		st->audit_seq_known = true;
+		}
 	}
 	if (!why)
 		why = load_locks(st, cJSON_GetObjectItemCaseSensitive(root, "locks"), locks);
