@@ -208,6 +208,7 @@ void agent_finish(struct agent *a)
 {
 	mqtt_destroy(a->mqtt);
 	inbox_clear(&a->inbox);
+	report_finish(a);
 	audit_close(a->audit);
 	user_store_destroy(a->users);
 	state_finish(&a->st);
@@ -465,6 +466,7 @@ enum agent_exit agent_run(struct agent *a)
 		deadline = mqtt_next_deadline(a->mqtt, now);
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
+		deadline = report_next_deadline(a, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -491,6 +493,7 @@ enum agent_exit agent_run(struct agent *a)
 		while ((it = inbox_pop(&a->inbox)) != NULL) {
 			handle_event(a, it, time_mono_ms());
 			inbox_item_free(it);
+			report_flush(a, time_mono_ms());
 		}
 		if (a->inbox.dropped) {
 			sl_log(SL_LOG_WARNING, "dropped %zu messages (inbox full)", a->inbox.dropped);
@@ -506,10 +509,12 @@ enum agent_exit agent_run(struct agent *a)
 			a->reload = false;
 			agent_reload_users(a);
 		}
+		report_flush(a, time_mono_ms());
 		agent_checkpoint(a, time_mono_ms());
 	}
 	sl_log(SL_LOG_NOTICE, "shutting down");
 	audit_lifecycle(a, "stop");
+	report_flush(a, time_mono_ms());
 	mqtt_disconnect(a->mqtt);
 	return agent_save_state(a) ? AGENT_EXIT_OK : AGENT_EXIT_RUNTIME;
 }

@@ -62,6 +62,26 @@ struct lock_ctx {
 
 struct mqtt_link;
 
+/* An audit line waiting to be published on the log topic (report.h). */
+struct log_out {
+	char *line;
+	uint64_t seq;
+	char lock[SL_NAME_MAX + 1];     /* "" = every served lock */
+	bool always;                    /* a log-throttled record: never dropped */
+};
+
+/* The log topic's live feed: lines go out after the event that wrote
+ * them, at most log_live_max a second; beyond that they are only in the
+ * audit file, and one log-throttled record says which. */
+struct log_feed {
+	struct log_out *q;
+	size_t n, cap;
+	int64_t window;                 /* monotonic ms the second began */
+	uint64_t sent;                  /* published in this second */
+	uint64_t skipped, first, last;  /* not published: count, seq range */
+	bool writing_throttled;         /* the next line queued is always sent */
+};
+
 struct agent {
 	struct agent_settings set;
 	char users_path[SL_PATH_MAX + 16];
@@ -80,6 +100,7 @@ struct agent {
 
 	struct mqtt_link *mqtt;
 	struct inbox inbox;
+	struct log_feed feed;
 	bool ready_announced;
 	unsigned reconnects;
 	int sigfd;

@@ -26,6 +26,27 @@ void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
 		sl_log(SL_LOG_INFO, "not published on %s (broker connection down)", topic);
 }
 
+static bool queue_line(struct log_feed *f, char *line, uint64_t seq, const char *lock)
+{
+	struct log_out *o;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+
+		o = realloc(f->q, cap * sizeof(*o));
+		if (!o)
+			return false;
+		f->q = o;
+		f->cap = cap;
+	}
+	o = &f->q[f->n++];
+	o->line = line;
+	o->seq = seq;
+	o->always = f->writing_throttled;
+	snprintf(o->lock, sizeof(o->lock), "%s", lock);
+	return true;
+}
+
 static void audit_failed(struct agent *a, const struct audit_record *rec, enum sl_err e)
 {
 	sl_log(SL_LOG_ERROR, "audit log %s: cannot write a record (%s %s): %s",
@@ -53,11 +74,84 @@ enum sl_err report_audit(struct agent *a, const struct audit_record *rec, bool d
 		a->audit_failing = false;
 		sl_log(SL_LOG_NOTICE, "audit log %s is writable again", a->audit_path);
 	}
-	for (size_t i = 0; i < a->nlocks && line; i++)
-		if (!rec->lock[0] || strcmp(rec->lock, a->locks[i].id) == 0)
-			report_publish(a, SL_TOPIC_LOG, a->locks[i].id, NULL, line, false);
-	free(line);
+	if (line && !queue_line(&a->feed, line, audit_last_seq(a->audit), rec->lock)) {
+		sl_log(SL_LOG_WARNING, "out of memory: audit record %llu not published live",
+				(unsigned long long)audit_last_seq(a->audit));
+		free(line);
+	}
 	return SL_OK;
+}
+
+static void publish_line(struct agent *a, const struct log_out *o)
+{
+	for (size_t i = 0; i < a->nlocks; i++)
+		if (!o->lock[0] || strcmp(o->lock, a->locks[i].id) == 0)
+			report_publish(a, SL_TOPIC_LOG, a->locks[i].id, NULL, o->line, false);
+}
+
+static void throttled_record(struct agent *a)
+{
+	struct log_feed *f = &a->feed;
+	struct audit_record rec = {0};
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "%llu records (seq %llu to %llu) were not published "
+			"live, more than %lld a second; they are in the audit log",
+			(unsigned long long)f->skipped, (unsigned long long)f->first,
+			(unsigned long long)f->last, (long long)a->set.log_live_max);
+	f->skipped = 0;
+	rec.actor = "agent";
+	rec.role = "";
+	rec.source = "agent";
+	rec.lock = "";
+	rec.action = "log-throttled";
+	rec.result = "ok";
+	rec.reason = "";
+	rec.detail = detail;
+	f->writing_throttled = true;
+	report_audit(a, &rec, false);
+	f->writing_throttled = false;
+}
+
+void report_flush(struct agent *a, int64_t now)
+{
+	struct log_feed *f = &a->feed;
+
+	if (now - f->window >= 1000) {
+		f->window = now;
+		f->sent = 0;
+		if (f->skipped)
+			throttled_record(a);    /* queued: goes out below */
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		struct log_out *o = &f->q[i];
+
+		if (f->sent < (uint64_t)a->set.log_live_max || o->always) {
+			f->sent++;
+			publish_line(a, o);
+		} else {
+			if (f->skipped++ == 0)
+				f->first = o->seq;
+			f->last = o->seq;
+		}
+		free(o->line);
+	}
+	f->n = 0;
+}
+
+int64_t report_next_deadline(const struct agent *a, int64_t fallback)
+{
+	int64_t d = a->feed.window + 1000;
+
+	return a->feed.skipped && d < fallback ? d : fallback;
+}
+
+void report_finish(struct agent *a)
+{
+	for (size_t i = 0; i < a->feed.n; i++)
+		free(a->feed.q[i].line);
+	free(a->feed.q);
+	memset(&a->feed, 0, sizeof(a->feed));
 }
 
 char *report_local_time(int64_t ms, char *buf, size_t size)

@@ -14,9 +14,23 @@
 
 #include "agent.h"
 
-/* Append rec (durably if asked) and publish the line on the log topic of
+/* Append rec (durably if asked) and queue the line for the log topic of
  * rec->lock, or of every served lock when rec->lock is "". */
 enum sl_err report_audit(struct agent *a, const struct audit_record *rec, bool durable);
+
+/* Publish the queued log lines: the agent loop calls it after each event,
+ * so that answers go out before the records about them. Past
+ * log_live_max in a second the rest are dropped from the live feed
+ * (they stay in the audit file) and, once the second is over, a
+ * log-throttled record names the seqs left out. */
+void report_flush(struct agent *a, int64_t now);
+
+/* When report_flush() next has something to do (a log-throttled record
+ * due), or fallback. */
+int64_t report_next_deadline(const struct agent *a, int64_t fallback);
+
+/* Free what is queued (at exit). */
+void report_finish(struct agent *a);
 
 /* Publish a securityAlert on lock (every served lock when lock is NULL)
  * and audit it. msg is a human sentence. */

@@ -110,6 +110,7 @@ static const struct sl_config_key keys[] = {
 	INT("lockout_duration", lockout_duration, 1, 86400 * 7),
 	{"locks", SL_CFG_CUSTOM, false, OFF(locks), 0, 0, 0, parse_locks},
 	{"log_level", SL_CFG_CUSTOM, false, OFF(log_level), 0, 0, 0, parse_level},
+	INT("log_live_max", log_live_max, 1, 1000000),
 	INT("log_page_max", log_page_max, 1, 500),
 	STR("passwd_file", passwd_file),
 	INT("reconnect_max_ms", reconnect_max_ms, 100, 600000),
@@ -139,6 +140,7 @@ void settings_defaults(struct agent_settings *s)
 	s->duplicate_window = 10;
 	s->replay_cache_size = 1024;
 	s->checkpoint_interval = 1;
+	s->log_live_max = 500;
 	s->command_timeout_ms = 10000;
 	s->heartbeat_interval = 60;
 	s->fail_threshold = 3;

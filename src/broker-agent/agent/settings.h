@@ -45,6 +45,7 @@ struct agent_settings {
 	int64_t duplicate_window;       /* s: identical re-send = QoS 1 duplicate */
 	int64_t replay_cache_size;      /* entries */
 	int64_t checkpoint_interval;    /* s between state.json saves while busy */
+	int64_t log_live_max;           /* audit records a second on the log topic */
 	int64_t command_timeout_ms;
 	int64_t heartbeat_interval;     /* s, when a heartbeat does not say */
 	int64_t fail_threshold;

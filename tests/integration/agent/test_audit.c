@@ -28,6 +28,12 @@ static int setup_rotate(void **state)
 	return fx_state_up(state, fx_default_users, 3, "audit_rotate_bytes = 1500");
 }
 
+static int setup_throttle(void **state)
+{
+	return fx_state_up(state, fx_default_users, 3,
+			"log_live_max = 10\nfail_threshold = 100\n");
+}
+
 static int teardown(void **state)
 {
 	return fx_state_down(state);
@@ -293,6 +299,86 @@ static void test_audit_unwritable_fails_closed(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+static unsigned long long seq_of(const char *line)
+{
+	const char *s = strstr(line, "\"seq\":");
+
+	return s ? strtoull(s + 6, NULL, 10) : 0;
+}
+
+/* Past log_live_max records a second the live feed drops records, and
+ * log-throttled records name every one it dropped: each denial is either
+ * seen on the log topic or inside a named range, and all are in the file. */
+static void test_log_feed_throttled(void **state)
+{
+	enum { N = 40 };
+	struct fx *f = *state;
+	struct harness_client *r = fx_client(f, "resident");
+	unsigned long long want[N], ranges[8][2];
+	bool seen[N] = {false};
+	size_t nwant = 0, nranges = 0, live = 0, accounted = 0;
+	char topic[SL_TOPIC_MAX], path[HARNESS_PATH_MAX + 32], *text, *line, *save = NULL;
+	struct sl_response res;
+	struct sl_key wrong;
+	int64_t deadline;
+
+	assert_non_null(r);
+	assert_int_equal(sign_key_generate(&wrong), SL_OK);
+	for (int i = 0; i < N; i++) {
+		assert_true(fx_send(f, r, "resident", &wrong, SL_ACTION_UNLOCK, 0) != 0);
+		assert_int_equal(fx_response(f, r, "resident", &res, FX_WAIT), 0);
+		assert_int_equal(res.reason, SL_REASON_BAD_SIGNATURE);
+	}
+	/* the file has every denial: the ground truth */
+	snprintf(path, sizeof(path), "%s/audit/audit.log", f->state_dir);
+	text = harness_read_file(path);
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "\"actor\":\"resident\"") &&
+				strstr(line, "\"result\":\"denied\"") && nwant < N)
+			want[nwant++] = seq_of(line);
+	free(text);
+	assert_int_equal(nwant, N);
+	/* the live feed: records and log-throttled ranges, until every
+	 * denial is accounted for */
+	topic_build(topic, sizeof(topic), SL_TOPIC_LOG, FX_LOCK, NULL);
+	deadline = time_mono_ms() + 10000;
+	while (accounted < N && time_mono_ms() < deadline) {
+		struct harness_msg *m = harness_client_wait(f->watch, topic, 3000);
+		unsigned long long count, lo, hi;
+		const char *d;
+
+		assert_non_null(m);
+		d = strstr(m->payload, "\"detail\":\"");
+		if (strstr(m->payload, "\"action\":\"log-throttled\"")) {
+			assert_non_null(d);
+			assert_int_equal(sscanf(d + 10, "%llu records (seq %llu to %llu)",
+						&count, &lo, &hi), 3);
+			assert_true(lo <= hi && count == hi - lo + 1);
+			assert_true(nranges < 8);
+			ranges[nranges][0] = lo;
+			ranges[nranges++][1] = hi;
+		}
+		for (size_t i = 0; i < N; i++) {
+			bool now = seq_of(m->payload) == want[i];
+
+			if (now)
+				live++;
+			for (size_t k = 0; k < nranges; k++)
+				now |= want[i] >= ranges[k][0] && want[i] <= ranges[k][1];
+			if (now && !seen[i]) {
+				seen[i] = true;
+				accounted++;
+			}
+		}
+		harness_msg_free(m);
+	}
+	assert_int_equal(accounted, N);
+	assert_true(nranges >= 1);
+	assert_true(live < N);
+	harness_client_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_to_start_on_broken_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup_rotate, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_unwritable_fails_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_feed_throttled, setup_throttle, teardown),
 	};
 	int rc;
 
