@@ -197,13 +197,14 @@ int64_t mqtt_next_deadline(const struct mqtt_link *l, int64_t now)
 	return now + 1000;
 }
 
-int mqtt_publish(struct mqtt_link *l, const char *topic, const char *payload, bool retain)
+int mqtt_publish(struct mqtt_link *l, const char *topic, const char *payload, int qos,
+		bool retain)
 {
 	int rc;
 
 	if (!mqtt_connected(l))
 		return MOSQ_ERR_NO_CONN;
-	rc = mosquitto_publish(l->mosq, NULL, topic, (int)strlen(payload), payload, 1, retain);
+	rc = mosquitto_publish(l->mosq, NULL, topic, (int)strlen(payload), payload, qos, retain);
 	if (rc == MOSQ_ERR_SUCCESS && mosquitto_want_write(l->mosq))
 		mosquitto_loop_write(l->mosq, 1);
 	return rc;

@@ -42,8 +42,9 @@ void mqtt_accepted(struct mqtt_link *l);
 /* Monotonic ms of the next thing the link needs doing (at most 1 s ahead). */
 int64_t mqtt_next_deadline(const struct mqtt_link *l, int64_t now);
 
-/* QoS 1 publish; 0 or a libmosquitto error (MOSQ_ERR_NO_CONN when down). */
-int mqtt_publish(struct mqtt_link *l, const char *topic, const char *payload, bool retain);
+/* Publish; 0 or a libmosquitto error (MOSQ_ERR_NO_CONN when down). */
+int mqtt_publish(struct mqtt_link *l, const char *topic, const char *payload, int qos,
+		bool retain);
 
 /* Subscribe to n filters at QoS 1 in one SUBSCRIBE; *mid for the SUBACK. */
 int mqtt_subscribe(struct mqtt_link *l, char *const *filters, int n, int *mid);

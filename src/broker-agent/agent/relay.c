@@ -39,7 +39,7 @@ bool relay_send(struct agent *a, struct lock_ctx *l, struct pending *p,
 	payload = proto_encode_command(&c);
 	if (!payload)
 		return false;
-	rc = mqtt_publish(a->mqtt, topic, payload, false);
+	rc = mqtt_publish(a->mqtt, topic, payload, 1, false);
 	free(payload);
 	if (rc != 0) {
 		sl_log(SL_LOG_WARNING, "cannot send %s command %llu to %s: broker connection down",

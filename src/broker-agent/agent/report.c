@@ -21,7 +21,9 @@ void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
 				lock);
 		return;
 	}
-	rc = mqtt_publish(a->mqtt, topic, payload, retain);
+	/* the log topic is a live view of the audit file, which keeps every
+	 * record: QoS 0 spares a PUBACK per record */
+	rc = mqtt_publish(a->mqtt, topic, payload, kind == SL_TOPIC_LOG ? 0 : 1, retain);
 	if (rc != 0)
 		sl_log(SL_LOG_INFO, "not published on %s (broker connection down)", topic);
 }
