@@ -10,8 +10,8 @@
 #include "mqtt.h"
 #include "report.h"
 
-void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
-		const char *user, const char *payload, bool retain)
+static void publish_qos(struct agent *a, enum sl_topic_kind kind, const char *lock,
+		const char *user, const char *payload, int qos, bool retain)
 {
 	char topic[SL_TOPIC_MAX];
 	int rc;
@@ -21,11 +21,17 @@ void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
 				lock);
 		return;
 	}
-	/* the log topic is a live view of the audit file, which keeps every
-	 * record: QoS 0 spares a PUBACK per record */
-	rc = mqtt_publish(a->mqtt, topic, payload, kind == SL_TOPIC_LOG ? 0 : 1, retain);
+	rc = mqtt_publish(a->mqtt, topic, payload, qos, retain);
 	if (rc != 0)
 		sl_log(SL_LOG_INFO, "not published on %s (broker connection down)", topic);
+}
+
+void report_publish(struct agent *a, enum sl_topic_kind kind, const char *lock,
+		const char *user, const char *payload, bool retain)
+{
+	/* the log topic is a live view of the audit file, which keeps every
+	 * record: QoS 0 spares a PUBACK per record */
+	publish_qos(a, kind, lock, user, payload, kind == SL_TOPIC_LOG ? 0 : 1, retain);
 }
 
 static bool queue_line(struct log_feed *f, char *line, uint64_t seq, const char *lock)
@@ -230,7 +236,11 @@ void report_response(struct agent *a, const char *lock, const char *user,
 		sl_log(SL_LOG_ERROR, "out of memory encoding an answer to %s", user);
 		return;
 	}
-	report_publish(a, SL_TOPIC_LOCK_RES, lock, user, payload, false);
+	/* a sender the agent could not authenticate (a flood of forgeries,
+	 * most likely) is answered at QoS 0: no PUBACK to wait for */
+	publish_qos(a, SL_TOPIC_LOCK_RES, lock, user, payload,
+			r->reason == SL_REASON_BAD_SIGNATURE || r->reason == SL_REASON_UNKNOWN_USER ||
+			r->reason == SL_REASON_MALFORMED ? 0 : 1, false);
 	free(payload);
 }
 

@@ -38,7 +38,8 @@ void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
 		const char *user, const char *source, int64_t until, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
-/* Answer on lockRes/<user>. */
+/* Answer on lockRes/<user>: QoS 1, but QoS 0 for bad-signature,
+ * unknown-user and malformed (senders that could not be authenticated). */
 void report_response(struct agent *a, const char *lock, const char *user,
 		const struct sl_response *r);
 

@@ -290,10 +290,41 @@ static void test_seq_increases(void **state)
 	harness_client_destroy(o);
 }
 
+/* Answers to senders that could not be authenticated come at QoS 0 (a
+ * flood of forgeries costs no acknowledgements); other answers at QoS 1. */
+static void test_answer_qos(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *r = fx_client(f, "resident");
+	char topic[SL_TOPIC_MAX];
+	struct harness_msg *m;
+	struct sl_key wrong;
+
+	assert_non_null(r);
+	memset(&wrong, 0x5a, sizeof(wrong));
+	topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_RES, FX_LOCK, "resident");
+	assert_true(fx_send(f, r, "resident", &wrong, SL_ACTION_UNLOCK, 0) != 0);
+	m = harness_client_wait(r, topic, FX_WAIT);
+	assert_non_null(m);
+	assert_non_null(strstr(m->payload, "\"bad-signature\""));
+	assert_int_equal(m->qos, 0);
+	harness_msg_free(m);
+	/* correctly signed but stale: the sender is known, QoS 1 */
+	assert_true(fx_send(f, r, "resident", NULL, SL_ACTION_UNLOCK,
+				time_now_ms() - 600000) != 0);
+	m = harness_client_wait(r, topic, FX_WAIT);
+	assert_non_null(m);
+	assert_non_null(strstr(m->payload, "\"stale\""));
+	assert_int_equal(m->qos, 1);
+	harness_msg_free(m);
+	harness_client_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_qos, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_audited_before_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_signature, setup, teardown),
