@@ -76,4 +76,8 @@ const char *sl_strerror(enum sl_err err);
 /* A stable lower-case name ("wrong-type"), as used on the wire. */
 const char *sl_errname(enum sl_err err);
 
+/* The code for a failed system call's errno: not-found (ENOENT, ENOTDIR),
+ * permission (EACCES, EPERM, EROFS), exists, no-memory, else io. */
+enum sl_err sl_err_from_errno(int e);
+
 #endif

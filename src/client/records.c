@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "smartlock/sign.h"
+#include "smartlock/timeutil.h"
 
 #include "records.h"
 #include "text.h"
@@ -147,7 +148,7 @@ enum sl_err records_parse_log_object(const void *object, struct client_log_entry
 		if (rc != SL_OK)
 			return rc;
 	}
-	if (!text_parse_utc(out->time_text, &out->time))
+	if (!time_parse_utc(out->time_text, &out->time))
 		out->time = 0;
 	return SL_OK;
 }

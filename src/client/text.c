@@ -302,27 +302,3 @@ bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms)
 	*out_ms = (int64_t)t * 1000;
 	return true;
 }
-
-bool text_parse_utc(const char *s, int64_t *out_ms)
-{
-	struct tm tm;
-	int h, mi, sec, ms;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 24 || !parse_date(s, &tm) || s[10] != 'T' || !digits(s + 11, 2, &h) ||
-			s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-			!digits(s + 17, 2, &sec) || s[19] != '.' || !digits(s + 20, 3, &ms) ||
-			s[23] != 'Z')
-		return false;
-	if (h > 23 || mi > 59 || sec > 60)
-		return false;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*out_ms = (int64_t)t * 1000 + ms;
-	return true;
-}

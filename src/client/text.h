@@ -54,8 +54,4 @@ char *text_duration(int64_t ms, char *buf, size_t size);
 char *text_format_local(int64_t ms, char *buf, size_t size);
 bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms);
 
-/* Parse the audit log's "2026-11-22T01:02:03.456Z" (UTC); false if not in
- * that form. */
-bool text_parse_utc(const char *s, int64_t *out_ms);
-
 #endif

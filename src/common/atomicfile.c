@@ -14,25 +14,6 @@
 
 #define READ_CHUNK 4096
 
-static enum sl_err errno_code(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return SL_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return SL_ERR_PERM;
-	case EEXIST:
-		return SL_ERR_EXISTS;
-	case ENOMEM:
-		return SL_ERR_NOMEM;
-	default:
-		return SL_ERR_IO;
-	}
-}
-
 /* Split path into its directory ("." when none) and the temporary name
  * "<dir>/.<base>.XXXXXX". */
 static enum sl_err make_names(const char *path, char dir[PATH_MAX], char tmp[PATH_MAX])
@@ -63,7 +44,7 @@ static enum sl_err sync_dir(const char *dir)
 	enum sl_err rc = SL_OK;
 
 	if (fd < 0)
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	/* EINVAL: the file system cannot sync directories; nothing to do. */
 	if (fsync(fd) != 0 && errno != EINVAL)
 		rc = SL_ERR_IO;
@@ -82,7 +63,7 @@ static enum sl_err write_all(int fd, const void *data, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno_code(errno);
+			return sl_err_from_errno(errno);
 		}
 		if (n == 0)
 			return SL_ERR_IO;
@@ -101,9 +82,9 @@ static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len, 
 
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	if (fchmod(fd, mode & 07777) != 0) {
-		rc = errno_code(errno);
+		rc = sl_err_from_errno(errno);
 		goto close_fd;
 	}
 	rc = write_all(fd, data, len);
@@ -132,10 +113,10 @@ static enum sl_err install_new(const char *tmp, const char *path)
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
 		return SL_OK;
 	if (errno != EINVAL && errno != ENOSYS)
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	/* The file system has no RENAME_NOREPLACE: link() never replaces. */
 	if (link(tmp, path) != 0)
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	unlink(tmp);
 	return SL_OK;
 }
@@ -156,7 +137,7 @@ static enum sl_err write_file(const char *path, const void *data, size_t len,
 		return rc;
 	if (replace) {
 		if (rename(tmp, path) != 0) {
-			rc = errno_code(errno);
+			rc = sl_err_from_errno(errno);
 			goto unlink_tmp;
 		}
 	} else {
@@ -211,7 +192,7 @@ enum sl_err atomic_read_file(const char *path, size_t max, char **out, size_t *l
 	/* O_NONBLOCK so that a FIFO cannot make open() hang; refused below. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	if (fstat(fd, &st) != 0) {
 		rc = SL_ERR_IO;
 		goto close_fd;

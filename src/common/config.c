@@ -380,20 +380,6 @@ out:
 	return rc;
 }
 
-static enum sl_err errno_code(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return SL_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-		return SL_ERR_PERM;
-	default:
-		return SL_ERR_IO;
-	}
-}
-
 enum sl_err config_load(const char *path, bool private_file,
 		const struct sl_config_key *keys, size_t nkeys, void *out,
 		struct sl_config_error *err)
@@ -416,7 +402,7 @@ enum sl_err config_load(const char *path, bool private_file,
 	if (fd < 0) {
 		int e = errno;
 
-		return fail(err, errno_code(e), 0, "", 0, "cannot open: %s", strerror(e));
+		return fail(err, sl_err_from_errno(e), 0, "", 0, "cannot open: %s", strerror(e));
 	}
 	if (fstat(fd, &st) != 0) {
 		rc = fail(err, SL_ERR_IO, 0, "", 0, "cannot stat: %s", strerror(errno));

@@ -1,4 +1,6 @@
 /* error.c - names and sentences for the project's error codes. */
+#include <errno.h>
+
 #include "smartlock/error.h"
 
 struct err_text {
@@ -63,4 +65,23 @@ const char *sl_errname(enum sl_err err)
 	if ((unsigned)err >= SL_ERR_COUNT_ || !texts[err].name)
 		return "unknown";
 	return texts[err].name;
+}
+
+enum sl_err sl_err_from_errno(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return SL_ERR_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return SL_ERR_PERM;
+	case EEXIST:
+		return SL_ERR_EXISTS;
+	case ENOMEM:
+		return SL_ERR_NOMEM;
+	default:
+		return SL_ERR_IO;
+	}
 }

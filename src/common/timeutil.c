@@ -51,17 +51,33 @@ char *time_format_utc(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
+/* n decimal digits at s into *out. */
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
 bool time_parse_utc(const char *s, int64_t *ms)
 {
-	int y, mo, d, h, mi, sec, frac, used = 0;
+	int y, mo, d, h, mi, sec, frac;
 	struct tm tm;
 	time_t t;
 
-	if (strlen(s) != 24 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n",
-				&y, &mo, &d, &h, &mi, &sec, &frac, &used) != 7 || used != 24)
+	if (strlen(s) != 24 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+			s[7] != '-' || !digits(s + 8, 2, &d) || s[10] != 'T' ||
+			!digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+			s[16] != ':' || !digits(s + 17, 2, &sec) || s[19] != '.' ||
+			!digits(s + 20, 3, &frac) || s[23] != 'Z')
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-			y < 1970 || frac < 0)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return false;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

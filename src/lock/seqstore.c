@@ -34,23 +34,6 @@ static const struct sl_config_key seq_keys[] = {
 	  .offset = offsetof(struct seq_file, last_seq), .min = 0, .max = INT64_MAX },
 };
 
-static enum sl_err errno_code(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return SL_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return SL_ERR_PERM;
-	case ENOMEM:
-		return SL_ERR_NOMEM;
-	default:
-		return SL_ERR_IO;
-	}
-}
-
 /* The fixed-width text for seq into text (SEQSTORE_FILE_LEN bytes + NUL). */
 static enum sl_err format_text(char text[SEQSTORE_FILE_LEN + 1], uint64_t seq)
 {
@@ -77,7 +60,7 @@ static enum sl_err open_fd(const char *path, int *fd, const char **why)
 
 	if (f < 0) {
 		*why = strerror(errno);
-		return errno_code(errno);
+		return sl_err_from_errno(errno);
 	}
 	if (!fd_in_place(f)) {
 		close(f);
@@ -99,7 +82,7 @@ static enum sl_err pwrite_all(int fd, const char *p, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno_code(errno);
+			return sl_err_from_errno(errno);
 		}
 		if (n == 0) {
 			errno = EIO;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "smartlock/timeutil.h"
 #include "text.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -152,11 +153,11 @@ static void test_parse_utc(void **state)
 	int64_t t;
 
 	(void)state;
-	assert_true(text_parse_utc("2026-11-22T01:02:03.456Z", &t));
+	assert_true(time_parse_utc("2026-11-22T01:02:03.456Z", &t));
 	assert_int_equal(t, utc_ms(2026, 11, 22, 1, 2) + 3456);
-	assert_false(text_parse_utc("2026-11-22T01:02:03Z", &t));
-	assert_false(text_parse_utc("2026-11-22 01:02:03.456Z", &t));
-	assert_false(text_parse_utc("2026-11-22T01:02:03.456", &t));
+	assert_false(time_parse_utc("2026-11-22T01:02:03Z", &t));
+	assert_false(time_parse_utc("2026-11-22 01:02:03.456Z", &t));
+	assert_false(time_parse_utc("2026-11-22T01:02:03.456", &t));
 }
 
 int main(void)
