@@ -314,6 +314,19 @@ int harness_free_port(void)
 	return port;
 }
 
+static int tcp_connect_ok(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
 static int unix_connect_ok(const char *path)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -407,7 +420,9 @@ static int broker_spawn(struct harness_broker *b)
 	while (now_ms() < deadline) {
 		int st;
 
-		if (unix_connect_ok(b->socket_path))
+		/* mosquitto opens its listeners one after the other: ready
+		 * when both accept, or a TCP client may be refused */
+		if (unix_connect_ok(b->socket_path) && (b->port <= 0 || tcp_connect_ok(b->port)))
 			return 0;
 		if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
 			b->pid = 0;
