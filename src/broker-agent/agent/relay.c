@@ -103,9 +103,8 @@ static struct pending *find_seq(struct lock_ctx *l, uint64_t seq)
 	return NULL;
 }
 
-/* Take the state the lock reports; publish it when it changed. */
-static void update_state(struct agent *a, struct lock_ctx *l, const struct sl_lock_status *s,
-		const char *by)
+/* Take the state the lock reports; true when it changed. */
+static bool update_state(struct lock_ctx *l, const struct sl_lock_status *s, const char *by)
 {
 	bool changed = false;
 
@@ -119,11 +118,29 @@ static void update_state(struct agent *a, struct lock_ctx *l, const struct sl_lo
 		l->state.door = s->door;
 		changed = true;
 	}
-	if (changed)
-		report_state(a, l);
-	if (changed && s->state == SL_STATE_JAMMED)
-		report_alert(a, SL_ALERT_JAMMED, l->id, by, "lockStatus", 0,
-				"The lock %s reports its bolt jammed.", l->id);
+	return changed;
+}
+
+/* The command a final status ends gets its answer. */
+static void finish_command(struct agent *a, struct lock_ctx *l, struct pending *p,
+		const struct sl_lock_status *s)
+{
+	char msg[SL_MSG_MAX];
+
+	if (s->result == SL_RESULT_OK) {
+		snprintf(msg, sizeof(msg), "Done: the lock is %s.", proto_state_name(l->state.state));
+		relay_finish(a, l, p, SL_RESULT_OK, SL_REASON_NONE, msg);
+	} else {
+		enum sl_reason r = s->reason != SL_REASON_NONE ? s->reason : SL_REASON_INTERNAL_ERROR;
+
+		if (r == SL_REASON_REPLAY)
+			snprintf(msg, sizeof(msg), "The lock refused the command as not newer than "
+					"its last one (it has just restarted?); try again.");
+		else
+			snprintf(msg, sizeof(msg), "The lock could not do it: %s.",
+					proto_reason_name(r));
+		relay_finish(a, l, p, SL_RESULT_ERROR, r, msg);
+	}
 }
 
 void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size_t len)
@@ -132,7 +149,8 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 	struct sl_proto_error perr = {0};
 	struct audit_record rec = {0};
 	struct pending *p;
-	char detail[128];
+	char detail[128], by[SL_NAME_MAX + 1];
+	bool changed;
 	enum sl_err e;
 
 	e = proto_decode_lock_status(payload, len, &s, &perr);
@@ -145,7 +163,8 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 		return;
 	}
 	p = find_seq(l, s.seq);
-	update_state(a, l, &s, p ? p->user : "");
+	snprintf(by, sizeof(by), "%s", p ? p->user : "");
+	changed = update_state(l, &s, by);
 	snprintf(detail, sizeof(detail), "seq %llu, state %s, door %s%s",
 			(unsigned long long)s.seq, proto_state_name(s.state), proto_door_name(s.door),
 			s.seq && !p ? " (no command waiting for it)" : "");
@@ -158,20 +177,16 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 	rec.reason = proto_reason_name(s.reason);
 	rec.detail = detail;
 	report_audit(a, &rec, false);
-	if (!p || s.result == SL_RESULT_PROGRESS)
+	/* The user waiting for this command hears first; the retained state
+	 * and any alert follow. */
+	if (p && s.result != SL_RESULT_PROGRESS)
+		finish_command(a, l, p, &s);
+	if (!changed)
 		return;
-	if (s.result == SL_RESULT_OK) {
-		char msg[SL_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "Done: the lock is %s.", proto_state_name(l->state.state));
-		relay_finish(a, l, p, SL_RESULT_OK, SL_REASON_NONE, msg);
-	} else {
-		enum sl_reason r = s.reason != SL_REASON_NONE ? s.reason : SL_REASON_INTERNAL_ERROR;
-		char msg[SL_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "The lock could not do it: %s.", proto_reason_name(r));
-		relay_finish(a, l, p, SL_RESULT_ERROR, r, msg);
-	}
+	report_state(a, l);
+	if (s.state == SL_STATE_JAMMED)
+		report_alert(a, SL_ALERT_JAMMED, l->id, by, "lockStatus", 0,
+				"The lock %s reports its bolt jammed.", l->id);
 }
 
 void relay_fail_all(struct agent *a, struct lock_ctx *l, enum sl_reason reason)
