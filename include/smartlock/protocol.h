@@ -231,7 +231,7 @@ struct sl_lock_status {
 
 /* ---- health: lockd -> all, retained; also the last will ----
  * {"v":1,"status":"online","state":"LOCKED","door":"closed","uptime":3600,
- *  "interval":60,"commands":12,"refused":1,"time":...}
+ *  "interval":60,"commands":12,"refused":1,"seq":1795000000042,"time":...}
  * The last will is {"v":1,"status":"offline"}: every other field optional. */
 struct sl_heartbeat {
 	bool online;            /* "status": "online" | "offline" */
@@ -241,6 +241,7 @@ struct sl_heartbeat {
 	int64_t interval;       /* s */
 	int64_t commands;       /* commands executed since start */
 	int64_t refused;        /* commands refused since start */
+	uint64_t seq;           /* commands at or below this seq are refused */
 	int64_t time;           /* ms, 0 = absent */
 };
 

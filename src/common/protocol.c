@@ -764,6 +764,8 @@ static const struct field heartbeat_fields[] = {
 		.offset = offsetof(struct sl_heartbeat, commands), .min = 0, .max = JSON_INT_MAX},
 	{.name = "refused", .kind = FK_INT, .need = NEED_OPTIONAL,
 		.offset = offsetof(struct sl_heartbeat, refused), .min = 0, .max = JSON_INT_MAX},
+	{.name = "seq", .kind = FK_UINT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_heartbeat, seq), .min = 0, .max = JSON_INT_MAX},
 	{.name = "time", .kind = FK_INT, .need = NEED_OPTIONAL,
 		.offset = offsetof(struct sl_heartbeat, time), .min = 0, .max = SL_TIME_MAX},
 };

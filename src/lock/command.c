@@ -1,6 +1,7 @@
 /* command.c - the lock's gate: a command is acted on only when it decodes,
  * carries this lock's signature for this topic and is newer than the last
- * accepted one; its sequence number is on disk before anything moves. */
+ * accepted one; a mark at or above its sequence number is on disk before
+ * anything moves. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,7 +90,7 @@ void lockd_handle_message(struct lockd *ld, const struct mqtt_message *msg, int6
 	if (!seqstore_is_newer(&ld->seq, cmd.seq)) {
 		char why[64];
 
-		snprintf(why, sizeof(why), "last accepted is %" PRIu64, ld->seq.last);
+		snprintf(why, sizeof(why), "commands up to %" PRIu64 " are refused", ld->seq.last);
 		refuse(ld, cmd.seq, SL_RESULT_DENIED, SL_REASON_REPLAY, why);
 		return;
 	}

@@ -15,6 +15,7 @@
 
 #define POLL_MAX (2 + BACKEND_FDS_MAX)
 #define SHUTDOWN_WAIT_MS 1000
+#define CHANGE_HEARTBEAT_GAP_MS 1000    /* at most one change heartbeat a second */
 
 /* ---- state machine glue ---- */
 
@@ -59,8 +60,18 @@ void lockd_feed(struct lockd *ld, const struct fsm_event *ev, int64_t now,
 	if (ld->fsm.relock_on_close && !waiting_before)
 		sl_log(SL_LOG_INFO, "auto-relock is due but the door is open: "
 				"waiting for it to close");
-	if (ld->fsm.state != ld->reported_state || ld->fsm.door != ld->reported_door)
-		lockd_report_heartbeat(ld, now);
+	/* The retained heartbeat follows the bolt once it settles (a move's
+	 * progress is on lockStatus, and its final status goes out first), at
+	 * most once a second: moves in quick succession share one. */
+	if (!fsm_is_moving(&ld->fsm) &&
+			(ld->fsm.state != ld->reported_state || ld->fsm.door != ld->reported_door)) {
+		int64_t due = ld->last_heartbeat + CHANGE_HEARTBEAT_GAP_MS;
+
+		if (ld->last_heartbeat == 0 || now >= due)
+			lockd_report_heartbeat(ld, now);
+		else if (due < ld->next_heartbeat)
+			ld->next_heartbeat = due;
+	}
 }
 
 static void feed_backend_events(struct lockd *ld, int64_t now)
@@ -274,7 +285,8 @@ enum lockd_exit lockd_init(struct lockd *ld, const struct lockd_config *cfg,
 	rc = open_signals(ld, msg, msg_size);
 	if (rc != LOCKD_EXIT_OK)
 		return rc;
-	sl_log(SL_LOG_INFO, "lock %s, %s backend, state %s, door %s, last command %" PRIu64,
+	sl_log(SL_LOG_INFO, "lock %s, %s backend, state %s, door %s, refusing commands up to %"
+			PRIu64,
 			cfg->lock, ld->backend->ops->name, proto_state_name(ld->fsm.state),
 			proto_door_name(ld->fsm.door), ld->seq.last);
 	return LOCKD_EXIT_OK;

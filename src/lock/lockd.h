@@ -39,6 +39,7 @@ struct lockd {
 	bool announced;                 /* "ready" logged at least once */
 	int64_t started;                /* monotonic ms */
 	int64_t next_heartbeat;         /* monotonic ms */
+	int64_t last_heartbeat;         /* monotonic ms; 0 = none yet */
 	enum sl_lock_state reported_state;      /* in the last heartbeat */
 	enum sl_door reported_door;
 	int64_t commands;               /* executed since start */

@@ -40,10 +40,12 @@ void lockd_report_heartbeat(struct lockd *ld, int64_t now)
 		.interval = ld->cfg->heartbeat_interval,
 		.commands = ld->commands,
 		.refused = ld->refused,
+		.seq = ld->seq.last,
 		.time = time_now_ms(),
 	};
 	char *text;
 
+	ld->last_heartbeat = now;
 	ld->next_heartbeat = now + ld->cfg->heartbeat_interval * 1000;
 	ld->reported_state = hb.state;
 	ld->reported_door = hb.door;

@@ -1,5 +1,6 @@
-/* seqstore.c - persist the last accepted command sequence number: one
- * fixed-width file, rewritten in place (see seqstore.h for why). */
+/* seqstore.c - persist a mark at or above every accepted command sequence
+ * number, a block at a time: one fixed-width file, rewritten in place (see
+ * seqstore.h for why). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,7 +19,7 @@
 #define SEQSTORE_FILE_MAX 1024
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define SEQ_HEAD "# smartlock-lockd: last accepted command\nlast_seq = "
+#define SEQ_HEAD "# smartlock-lockd: refuse commands up to\nlast_seq = "
 
 _Static_assert(sizeof(SEQ_HEAD) - 1 + SEQSTORE_DIGITS + 1 == SEQSTORE_FILE_LEN,
 		"SEQSTORE_FILE_LEN is the length of the fixed-width text");
@@ -43,14 +44,29 @@ static enum sl_err format_text(char text[SEQSTORE_FILE_LEN + 1], uint64_t seq)
 	return n == SEQSTORE_FILE_LEN ? SL_OK : SL_ERR_INTERNAL;
 }
 
-/* True when fd is a regular file of the fixed length still linked somewhere:
- * one an in-place write keeps valid. */
+/* True when sb is a regular file of the fixed length still linked
+ * somewhere: one an in-place write keeps valid. */
+static bool in_place(const struct stat *sb)
+{
+	return S_ISREG(sb->st_mode) && sb->st_nlink > 0 && sb->st_size == SEQSTORE_FILE_LEN;
+}
+
 static bool fd_in_place(int fd)
 {
 	struct stat sb;
 
-	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_nlink > 0 &&
-			sb.st_size == SEQSTORE_FILE_LEN;
+	return fstat(fd, &sb) == 0 && in_place(&sb);
+}
+
+/* True when fd is in place and is still the file at path: not removed,
+ * renamed away or replaced (neither fstat() nor a cached stat() does disk
+ * I/O). */
+static bool fd_at_path(int fd, const char *path)
+{
+	struct stat fsb, psb;
+
+	return fstat(fd, &fsb) == 0 && in_place(&fsb) && stat(path, &psb) == 0 &&
+			fsb.st_dev == psb.st_dev && fsb.st_ino == psb.st_ino;
 }
 
 /* Open path for in-place writes into *fd; *why says why not. */
@@ -178,6 +194,7 @@ enum sl_err seqstore_open(struct seq_store *st, const char *path, char *msg, siz
 	/* Only an open store has a path: seqstore_accept() refuses without. */
 	strcpy(st->path, path);
 	st->last = (uint64_t)f.last_seq;
+	st->reserved = st->last;
 	return SL_OK;
 }
 
@@ -186,19 +203,36 @@ bool seqstore_is_newer(const struct seq_store *st, uint64_t seq)
 	return seq > st->last;
 }
 
+/* The mark that reserves seq and the SEQSTORE_BLOCK - 1 after it. */
+static uint64_t block_mark(uint64_t seq)
+{
+	return seq > (uint64_t)INT64_MAX - (SEQSTORE_BLOCK - 1) ? (uint64_t)INT64_MAX :
+			seq + (SEQSTORE_BLOCK - 1);
+}
+
 enum sl_err seqstore_accept(struct seq_store *st, uint64_t seq)
 {
 	char text[SEQSTORE_FILE_LEN + 1];
+	uint64_t mark;
+	bool here;
 	enum sl_err rc;
 
 	if (!seqstore_is_newer(st, seq) || seq > INT64_MAX)
 		return SL_ERR_RANGE;
 	if (st->path[0] == '\0')
 		return SL_ERR_INVAL;
-	rc = format_text(text, seq);
+	here = st->fd >= 0 && fd_at_path(st->fd, st->path);
+	/* Inside the reserved block, with the file still where it was: nothing
+	 * to write. */
+	if (seq <= st->reserved && here) {
+		st->last = seq;
+		return SL_OK;
+	}
+	mark = seq <= st->reserved ? st->reserved : block_mark(seq);
+	rc = format_text(text, mark);
 	if (rc != SL_OK)
 		return rc;
-	if (st->fd >= 0 && fd_in_place(st->fd)) {
+	if (here) {
 		rc = pwrite_all(st->fd, text, SEQSTORE_FILE_LEN);
 		if (rc == SL_OK)
 			rc = datasync(st->fd);
@@ -207,9 +241,11 @@ enum sl_err seqstore_accept(struct seq_store *st, uint64_t seq)
 		 * reopen failed): never write to a file nobody will read. */
 		rc = rewrite_whole(st, text);
 	}
-	if (rc == SL_OK)
-		st->last = seq;
-	return rc;
+	if (rc != SL_OK)
+		return rc;
+	st->reserved = mark;
+	st->last = seq;
+	return SL_OK;
 }
 
 void seqstore_close(struct seq_store *st)

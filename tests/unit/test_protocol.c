@@ -84,6 +84,7 @@ static void assert_heartbeat_equal(const struct sl_heartbeat *a, const struct sl
 	assert_int_equal(a->interval, b->interval);
 	assert_int_equal(a->commands, b->commands);
 	assert_int_equal(a->refused, b->refused);
+	assert_true(a->seq == b->seq);
 	assert_int_equal(a->time, b->time);
 }
 
@@ -277,7 +278,8 @@ static void test_round_trip_heartbeat(void **state)
 {
 	struct sl_heartbeat in = {
 		.online = true, .state = SL_STATE_LOCKED, .door = SL_DOOR_CLOSED,
-		.uptime = 3600, .interval = 60, .commands = 12, .refused = 1, .time = T0,
+		.uptime = 3600, .interval = 60, .commands = 12, .refused = 1,
+		.seq = 9007199254740991ull, .time = T0,
 	};
 	struct sl_heartbeat will = {.online = false};
 	struct sl_heartbeat out;
@@ -288,7 +290,7 @@ static void test_round_trip_heartbeat(void **state)
 	assert_non_null(text);
 	assert_string_equal(text, "{\"v\":1,\"status\":\"online\",\"state\":\"LOCKED\","
 			"\"door\":\"closed\",\"uptime\":3600,\"interval\":60,\"commands\":12,"
-			"\"refused\":1,\"time\":1795000000123}");
+			"\"refused\":1,\"seq\":9007199254740991,\"time\":1795000000123}");
 	assert_int_equal(proto_decode_heartbeat(text, strlen(text), &out, NULL), SL_OK);
 	assert_heartbeat_equal(&in, &out);
 	free(text);
@@ -809,6 +811,10 @@ static const struct bad_case bad_cases[] = {
 	{D_HB, "{'v':1,'status':true}", 0, SL_ERR_WRONG_TYPE, "status"},
 	{D_HB, "{'v':1,'status':'online','interval':86401}", 0, SL_ERR_OUT_OF_RANGE, "interval"},
 	{D_HB, "{'v':1,'status':'online','uptime':-5}", 0, SL_ERR_OUT_OF_RANGE, "uptime"},
+	{D_HB, "{'v':1,'status':'online','seq':-1}", 0, SL_ERR_OUT_OF_RANGE, "seq"},
+	{D_HB, "{'v':1,'status':'online','seq':9007199254740992}", 0, SL_ERR_OUT_OF_RANGE, "seq"},
+	{D_HB, "{'v':1,'status':'online','seq':'42'}", 0, SL_ERR_WRONG_TYPE, "seq"},
+	{D_HB, "{'v':1,'status':'online','seq':4.5}", 0, SL_ERR_OUT_OF_RANGE, "seq"},
 	/* state */
 	{D_ST, "{'v':1,'state':'LOCKED','online':'true'}", 0, SL_ERR_WRONG_TYPE, "online"},
 	{D_ST, "{'v':1,'state':'LOCKED','online':1}", 0, SL_ERR_WRONG_TYPE, "online"},

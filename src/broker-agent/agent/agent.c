@@ -259,6 +259,24 @@ bool agent_next_seq(struct agent *a, uint64_t *seq)
 	return true;
 }
 
+void agent_seq_past(struct agent *a, const struct lock_ctx *l, uint64_t mark)
+{
+	if (mark < a->seq_next)
+		return;
+	/* Far ahead is not a restart but a broken or hostile lock: following
+	 * it would spend the seqs of every other lock. */
+	if (mark - a->seq_next >= SEQ_JUMP_MAX) {
+		sl_log(SL_LOG_WARNING, "lock %s refuses commands up to seq %llu, far past ours "
+				"(%llu); not following it: its commands will be refused until "
+				"its state file is reset", l->id, (unsigned long long)mark,
+				(unsigned long long)a->seq_next);
+		return;
+	}
+	sl_log(SL_LOG_NOTICE, "lock %s refuses commands up to seq %llu; the next command is "
+			"%llu", l->id, (unsigned long long)mark, (unsigned long long)mark + 1);
+	a->seq_next = mark + 1;
+}
+
 void agent_reload_users(struct agent *a)
 {
 	struct user_store *st;

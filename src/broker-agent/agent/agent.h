@@ -21,6 +21,7 @@
 
 #define PENDING_MAX 8           /* commands awaiting the lock, per lock */
 #define SEQ_BLOCK 1024          /* command seqs reserved per state write */
+#define SEQ_JUMP_MAX (1ull << 40) /* the furthest a lock's mark moves our seq */
 
 /* exit codes (smartlock-agent(8)) */
 enum agent_exit {
@@ -131,6 +132,11 @@ void agent_checkpoint(struct agent *a, int64_t now);
 /* The next command seq, reserving a new block durably when needed.
  * false when the reservation could not be written. */
 bool agent_next_seq(struct agent *a, uint64_t *seq);
+
+/* Lock l refuses commands up to mark (its heartbeat's seq): move the next
+ * command seq past it. A restarted lock skips the rest of the block it had
+ * reserved (smartlock-lockd(8)). */
+void agent_seq_past(struct agent *a, const struct lock_ctx *l, uint64_t mark);
 
 struct lock_ctx *agent_lock(struct agent *a, const char *id);
 

@@ -57,10 +57,11 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 	}
 	if (hb.online)
 		snprintf(detail, sizeof(detail), "online%s, state %s, door %s, uptime %lld s, "
-				"interval %lld s, commands %lld, refused %lld",
+				"interval %lld s, commands %lld, refused %lld, seq %llu",
 				retained ? " (retained)" : "", proto_state_name(hb.state),
 				proto_door_name(hb.door), (long long)hb.uptime,
-				(long long)hb.interval, (long long)hb.commands, (long long)hb.refused);
+				(long long)hb.interval, (long long)hb.commands, (long long)hb.refused,
+				(unsigned long long)hb.seq);
 	else
 		snprintf(detail, sizeof(detail), "offline (last will)%s",
 				retained ? " (retained)" : "");
@@ -78,6 +79,7 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		go_offline(a, l, "its connection was lost (last will)");
 		return;
 	}
+	agent_seq_past(a, l, hb.seq);
 	l->heartbeat = hb;
 	l->last_heartbeat = time_mono_ms();
 	l->interval_ms = (hb.interval > 0 ? hb.interval : a->set.heartbeat_interval) * 1000;

@@ -416,7 +416,7 @@ int fx_lock_answer(struct fx *f, uint64_t seq, enum sl_result result,
 	return publish_status(f, seq, result, reason, state);
 }
 
-int fx_heartbeat(struct fx *f, bool online, int64_t interval)
+static int heartbeat(struct fx *f, bool online, int64_t interval, uint64_t seq)
 {
 	char topic[SL_TOPIC_MAX];
 	struct sl_heartbeat h;
@@ -430,6 +430,7 @@ int fx_heartbeat(struct fx *f, bool online, int64_t interval)
 		h.door = SL_DOOR_CLOSED;
 		h.uptime = 10;
 		h.interval = interval;
+		h.seq = seq;
 		h.time = time_now_ms();
 	}
 	topic_build(topic, sizeof(topic), SL_TOPIC_HEALTH, FX_LOCK, NULL);
@@ -439,6 +440,16 @@ int fx_heartbeat(struct fx *f, bool online, int64_t interval)
 	rc = harness_client_publish_str(f->lock, topic, payload, 1, true);
 	free(payload);
 	return rc == 0 ? 0 : -1;
+}
+
+int fx_heartbeat(struct fx *f, bool online, int64_t interval)
+{
+	return heartbeat(f, online, interval, 0);
+}
+
+int fx_heartbeat_mark(struct fx *f, uint64_t seq)
+{
+	return heartbeat(f, true, 60, seq);
 }
 
 int fx_wait_state_online(struct fx *f, bool want, int timeout_ms)

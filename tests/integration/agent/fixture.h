@@ -92,6 +92,9 @@ int fx_lock_answer(struct fx *f, uint64_t seq, enum sl_result result,
 		enum sl_reason reason, enum sl_lock_state state, bool progress);
 /* Publish a heartbeat (interval s) retained; online false = the last will. */
 int fx_heartbeat(struct fx *f, bool online, int64_t interval);
+/* Publish an online heartbeat announcing that the lock refuses commands up
+ * to seq, as a restarted smartlock-lockd does. 0 or -1. */
+int fx_heartbeat_mark(struct fx *f, uint64_t seq);
 /* Wait for the agent's retained state with online == want. 0 or -1. */
 int fx_wait_state_online(struct fx *f, bool want, int timeout_ms);
 /* Wait for an alert of kind on the watcher (other alerts are dropped). */

@@ -117,7 +117,10 @@ static void test_retained_state(void **state)
 	int64_t before = time_now_ms();
 
 	assert_int_equal(fx_granted(f, r, "resident", SL_ACTION_UNLOCK), 0);
-	/* a dashboard subscribing now gets the retained state */
+	/* A dashboard subscribing now gets the retained state at once. The
+	 * agent answers the user before it publishes the state, so the
+	 * retained one may still be the move's UNLOCKING, followed at once by
+	 * UNLOCKED. */
 	late = harness_client_local(&f->broker, NULL, NULL);
 	assert_non_null(late);
 	assert_int_equal(harness_client_subscribe(late, "smartlock/front-door/state", 1), 1);
@@ -126,12 +129,67 @@ static void test_retained_state(void **state)
 	assert_true(m->retain);
 	assert_int_equal(proto_decode_state(m->payload, m->len, &s, NULL), SL_OK);
 	harness_msg_free(m);
+	if (s.state == SL_STATE_UNLOCKING) {
+		m = harness_client_wait(late, "smartlock/front-door/state", FX_WAIT);
+		assert_non_null(m);
+		assert_int_equal(proto_decode_state(m->payload, m->len, &s, NULL), SL_OK);
+		harness_msg_free(m);
+	}
 	assert_int_equal(s.state, SL_STATE_UNLOCKED);
 	assert_int_equal(s.door, SL_DOOR_CLOSED);
 	assert_string_equal(s.by, "resident");
 	assert_true(s.since >= before);
 	assert_true(s.online);
 	harness_client_destroy(late);
+	harness_client_destroy(r);
+}
+
+/* The lock peer takes one command for a granted unlock and answers it;
+ * returns the command's seq, 0 on failure. */
+static uint64_t command_seq(struct fx *f, struct harness_client *r)
+{
+	struct sl_command cmd;
+	struct sl_response res;
+
+	if (fx_send(f, r, "resident", NULL, SL_ACTION_UNLOCK, 0) <= 0 ||
+			fx_lock_command(f, &cmd, FX_WAIT) != 0 ||
+			fx_lock_answer(f, cmd.seq, SL_RESULT_OK, SL_REASON_NONE,
+				SL_STATE_UNLOCKED, false) != 0 ||
+			fx_response(f, r, "resident", &res, FX_WAIT) != 0 ||
+			res.result != SL_RESULT_OK)
+		return 0;
+	return cmd.seq;
+}
+
+/* A restarted lock refuses commands up to the mark it had reserved and says
+ * so in its heartbeat: the agent's next command goes past the mark at once.
+ * A mark implausibly far ahead (a broken or hostile lock) is not followed. */
+static void test_next_command_follows_the_lock_mark(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *r = fx_client(f, "resident");
+	uint64_t seq, mark, far;
+	char needle[64];
+
+	assert_non_null(r);
+	seq = command_seq(f, r);
+	assert_true(seq > 0);
+	mark = seq + 1023;
+	assert_int_equal(fx_heartbeat_mark(f, mark), 0);
+	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)mark);
+	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
+	seq = command_seq(f, r);
+	assert_true(seq == mark + 1);
+	/* a mark below the agent's own seq changes nothing */
+	assert_int_equal(fx_heartbeat_mark(f, mark - 5), 0);
+	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)(mark - 5));
+	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
+	assert_true(command_seq(f, r) == seq + 1);
+	far = seq + (1ull << 41);
+	assert_int_equal(fx_heartbeat_mark(f, far), 0);
+	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)far);
+	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
+	assert_true(command_seq(f, r) == seq + 2);
 	harness_client_destroy(r);
 }
 
@@ -143,6 +201,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_command_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offline_fails_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retained_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_command_follows_the_lock_mark, setup,
+				teardown),
 	};
 	int rc;
 

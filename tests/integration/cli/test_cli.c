@@ -216,6 +216,24 @@ static void test_offline_exit_5(void **state)
 	assert_contains(f->err, "Failed: the lock is offline.");
 }
 
+/* The lock reserves its anti-replay mark a block of seqs at a time, so a
+ * restarted lock refuses the rest of its block; its first heartbeat says
+ * so, and the agent's next command goes past it: the first unlock after
+ * the restart is granted. */
+static void test_unlock_after_lockd_restart(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(CTL(f, "--enrol", f->owner, "unlock"), 0);
+	assert_int_equal(CTL(f, "--enrol", f->owner, "lock"), 0);
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	assert_int_equal(stack_wait_online(&f->s, false), 0);
+	assert_int_equal(stack_start_lockd(&f->s), 0);
+	assert_int_equal(stack_wait_online(&f->s, true), 0);
+	assert_int_equal(CTL(f, "--enrol", f->owner, "unlock"), 0);
+	assert_contains(f->out, "Granted: the door is unlocked.");
+}
+
 /* ---- 6: broker ---- */
 
 static void test_broker_exit_6(void **state)
@@ -459,6 +477,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unlock_lock_status_exit_0, up, down),
 		cmocka_unit_test_setup_teardown(test_denied_exit_1, up, down),
 		cmocka_unit_test_setup_teardown(test_offline_exit_5, up, down),
+		cmocka_unit_test_setup_teardown(test_unlock_after_lockd_restart, up, down),
 		cmocka_unit_test_setup_teardown(test_verify_exit_7, up, down),
 		cmocka_unit_test_setup_teardown(test_jammed_exit_8, jammed, down),
 		cmocka_unit_test_setup_teardown(test_watch_json, up, down),

@@ -17,6 +17,7 @@
 #include "smartlock/timeutil.h"
 
 #include "lockfix.h"
+#include "seqstore.h"       /* SEQSTORE_BLOCK */
 
 #define FAST "sim_actuation_ms = 50\nmove_timeout_ms = 2000\n"
 
@@ -183,17 +184,23 @@ static void replayed_and_older_commands_are_refused(void **state)
 	expect_still(x, SL_STATE_UNLOCKED);
 }
 
+/* A restart refuses everything up to the mark the lock had reserved on
+ * disk, which its first heartbeat announces, and accepts what follows it. */
 static void restart_never_accepts_an_older_command(void **state)
 {
 	struct lx *x = *state;
 	struct sl_command cmd;
 	struct sl_heartbeat hb;
-	uint64_t seq;
+	uint64_t seq, refused[4];
 
 	x->seq = 1000;
 	seq = lx_command(x, SL_ACTION_UNLOCK);
 	expect_status(x, seq, SL_RESULT_PROGRESS, SL_REASON_NONE, SL_STATE_UNLOCKING);
 	expect_status(x, seq, SL_RESULT_OK, SL_REASON_NONE, SL_STATE_UNLOCKED);
+	do {    /* the heartbeat after the move: the last accepted seq */
+		assert_int_equal(lx_health(x, &hb, LX_WAIT), 0);
+	} while (hb.state != SL_STATE_UNLOCKED);
+	assert_true(hb.seq == seq);
 	assert_int_equal(lx_stop(x, SIGTERM), 0);
 	do {    /* up to the offline message of the clean shutdown */
 		assert_int_equal(lx_health(x, &hb, LX_WAIT), 0);
@@ -202,15 +209,20 @@ static void restart_never_accepts_an_older_command(void **state)
 	assert_int_equal(lx_start(x), 0);
 	assert_int_equal(lx_health(x, &hb, LX_WAIT), 0);
 	assert_true(hb.online);
-	cmd = fresh(x, SL_ACTION_LOCK);
-	cmd.seq = seq;
-	assert_int_equal(lx_send(x, &cmd, NULL), 0);
-	expect_status(x, seq, SL_RESULT_DENIED, SL_REASON_REPLAY, hb.state);
-	cmd.seq = seq - 1;
-	assert_int_equal(lx_send(x, &cmd, NULL), 0);
-	expect_status(x, seq - 1, SL_RESULT_DENIED, SL_REASON_REPLAY, hb.state);
-	x->seq = seq;
+	assert_true(hb.seq == seq + SEQSTORE_BLOCK - 1);
+	refused[0] = seq - 1;
+	refused[1] = seq;
+	refused[2] = seq + 1;   /* never used, but inside the reserved block */
+	refused[3] = hb.seq;
+	for (size_t i = 0; i < 4; i++) {
+		cmd = fresh(x, SL_ACTION_LOCK);
+		cmd.seq = refused[i];
+		assert_int_equal(lx_send(x, &cmd, NULL), 0);
+		expect_status(x, refused[i], SL_RESULT_DENIED, SL_REASON_REPLAY, hb.state);
+	}
+	x->seq = hb.seq;
 	seq = lx_command(x, SL_ACTION_LOCK);
+	assert_true(seq == hb.seq + 1);
 	expect_status(x, seq, SL_RESULT_PROGRESS, SL_REASON_NONE, SL_STATE_LOCKING);
 	expect_status(x, seq, SL_RESULT_OK, SL_REASON_NONE, SL_STATE_LOCKED);
 }

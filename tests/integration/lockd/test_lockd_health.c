@@ -117,6 +117,48 @@ static void heartbeat_command_answers_at_once(void **state)
 	assert_int_equal(st.result, SL_RESULT_OK);
 }
 
+/* A move is reported on lockStatus (progress, then the result); the
+ * retained heartbeat follows once the bolt has settled, after the final
+ * status, and carries the accepted seq. Nothing in between says UNLOCKING
+ * on health. */
+static void heartbeat_follows_the_settled_bolt(void **state)
+{
+	struct lx *x = *state;
+	struct sl_lock_status st;
+	struct sl_heartbeat hb;
+	struct harness_msg *m;
+	uint64_t seq;
+	int statuses = 0;
+
+	seq = lx_command(x, SL_ACTION_UNLOCK);
+	assert_int_not_equal(seq, 0);
+	for (;;) {
+		m = harness_client_wait(x->agent, "smartlock/" LX_LOCK "/+", LX_WAIT);
+		assert_non_null(m);
+		if (strcmp(m->topic, LX_TOPIC_STATUS) == 0) {
+			assert_int_equal(proto_decode_lock_status(m->payload, m->len, &st, NULL),
+					SL_OK);
+			assert_true(st.seq == seq);
+			assert_int_equal(st.result, statuses == 0 ? SL_RESULT_PROGRESS :
+					SL_RESULT_OK);
+			assert_int_equal(st.state, statuses == 0 ? SL_STATE_UNLOCKING :
+					SL_STATE_UNLOCKED);
+			statuses++;
+			harness_msg_free(m);
+			continue;
+		}
+		assert_string_equal(m->topic, LX_TOPIC_HEALTH);
+		assert_int_equal(proto_decode_heartbeat(m->payload, m->len, &hb, NULL), SL_OK);
+		harness_msg_free(m);
+		assert_int_not_equal(hb.state, SL_STATE_UNLOCKING);
+		if (hb.state == SL_STATE_UNLOCKED)
+			break;
+	}
+	assert_int_equal(statuses, 2);  /* both statuses came before it */
+	assert_true(hb.seq == seq);
+	assert_int_equal(hb.commands, 1);
+}
+
 static void expect_retained_offline(struct lx *x)
 {
 	struct harness_client *late = harness_client_local(&x->broker, NULL, NULL);
@@ -313,6 +355,7 @@ static void exit_codes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(heartbeat_follows_the_settled_bolt, setup, teardown),
 		cmocka_unit_test_setup_teardown(heartbeat_arrives_every_interval,
 				setup_fast_heartbeat, teardown),
 		cmocka_unit_test_setup_teardown(heartbeat_is_retained, setup, teardown),
