@@ -167,10 +167,27 @@ int64_t stack_owner_request(struct bench_stack *s, struct bench_client *c, int a
 
 /* ---- the rows (one file each) ---- */
 
+/* CPU time: the broker, the agent, lockd and this benchmark process. */
+enum { CPU_BROKER, CPU_AGENT, CPU_LOCKD, CPU_CLIENT, CPU_PROCS };
+
+struct cpu_sample {
+	bool ok;
+	unsigned long long ticks[CPU_PROCS];    /* utime + stime */
+	unsigned long long all, steal;          /* /proc/stat, every CPU */
+};
+
+struct cpu_result {
+	bool ok;
+	int64_t ns[CPU_PROCS];          /* CPU time per operation */
+	double steal_pct;               /* of the machine's time, over the interval */
+	long cpus;
+};
+
 struct floor_rtt {
 	bool measured;
 	size_t n;
 	int64_t p50, p99;
+	struct cpu_result cpu;          /* per round trip (the broker and this client) */
 };
 
 struct floor_result {
@@ -191,6 +208,7 @@ struct e2e_result {
 	int audit_verify;               /* --verify-audit exit code after rows 2 and 4 */
 	size_t res_topic_len, res_payload_len;  /* the last unlock's answer */
 	char res_topic[SL_TOPIC_MAX];
+	struct cpu_result cpu;          /* per timed unlock, its untimed lock included */
 };
 
 /* Row 3: what a request and its answer put on the wire. */
@@ -255,6 +273,13 @@ void text_append(char *dst, size_t size, const char *sep, const char *src);
 /* Print the Markdown table; returns the number of targets missed or not
  * measured. */
 int report_print(FILE *out, struct bench_report *r);
+
+/* Read the CPU time of s's broker, agent and lockd and of this process,
+ * and the machine's steal time. 0 or -1 (c->ok false). */
+int cpu_sample(const struct bench_stack *s, struct cpu_sample *c);
+/* The CPU time per operation between two samples over ops operations. */
+void cpu_per_op(const struct cpu_sample *a, const struct cpu_sample *b, size_t ops,
+		struct cpu_result *r);
 
 int floor_measure(struct bench_stack *s, size_t rtt_n, size_t sync_n, struct floor_result *r);
 int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r);

@@ -16,6 +16,7 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 {
 	struct bench_samples smp = {0};
 	struct bench_answer a = {0};
+	struct cpu_sample cpu0, cpu1;
 	struct bench_client *c;
 	char topic[SL_TOPIC_MAX];
 	size_t i, ok = 0;
@@ -45,6 +46,7 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 		goto out;
 	}
 	granted_before = audit_count(s->agent_audit, s->owner.name, "unlock", "granted");
+	cpu_sample(s, &cpu0);
 	for (i = 0; i < n; i++) {
 		int64_t ns = stack_owner_request(s, c, SL_ACTION_UNLOCK, ANSWER_TIMEOUT_MS, &a);
 
@@ -68,6 +70,8 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r)
 			goto out;
 		}
 	}
+	cpu_sample(s, &cpu1);
+	cpu_per_op(&cpu0, &cpu1, n, &r->cpu);
 	r->n = smp.n;
 	r->p50 = samples_pct(&smp, 50);
 	r->p99 = samples_pct(&smp, 99);

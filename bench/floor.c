@@ -64,8 +64,10 @@ static void on_echo(void *arg, const char *topic, const void *payload, size_t le
 	e->t = t_ns;
 }
 
-static int broker_rtt(const struct bench_endpoint *ep, size_t n, struct floor_rtt *r)
+static int broker_rtt(const struct bench_stack *s, const struct bench_endpoint *ep, size_t n,
+		struct floor_rtt *r)
 {
+	struct cpu_sample cpu0, cpu1;
 	struct bench_samples smp = {0};
 	struct echo e = {0};
 	struct bench_client *c = bench_client_connect(ep, "bench-floor", on_echo, &e);
@@ -75,6 +77,7 @@ static int broker_rtt(const struct bench_endpoint *ep, size_t n, struct floor_rt
 	memset(payload, 'x', sizeof(payload));
 	if (!c || bench_client_subscribe(c, "bench/floor") != 0)
 		goto out;
+	cpu_sample(s, &cpu0);
 	for (size_t i = 0; i < n + FLOOR_WARMUP; i++) {
 		int64_t t0, deadline = time_mono_ms() + 5000;
 
@@ -92,6 +95,8 @@ static int broker_rtt(const struct bench_endpoint *ep, size_t n, struct floor_rt
 		if (i >= FLOOR_WARMUP && samples_add(&smp, e.t - t0) != 0)
 			goto out;
 	}
+	cpu_sample(s, &cpu1);
+	cpu_per_op(&cpu0, &cpu1, n + FLOOR_WARMUP, &r->cpu);
 	r->measured = true;
 	r->n = smp.n;
 	r->p50 = samples_pct(&smp, 50);
@@ -142,9 +147,9 @@ out:
 int floor_measure(struct bench_stack *s, size_t rtt_n, size_t sync_n, struct floor_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (s->transport != BENCH_UNIX && broker_rtt(&s->tcp_ep, rtt_n, &r->tcp) != 0)
+	if (s->transport != BENCH_UNIX && broker_rtt(s, &s->tcp_ep, rtt_n, &r->tcp) != 0)
 		return -1;
-	if (s->transport != BENCH_TCP && broker_rtt(&s->unix_ep, rtt_n, &r->unix_socket) != 0)
+	if (s->transport != BENCH_TCP && broker_rtt(s, &s->unix_ep, rtt_n, &r->unix_socket) != 0)
 		return -1;
 	if (append_sync(s->dir, sync_n, r) != 0)
 		return -1;

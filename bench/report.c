@@ -72,6 +72,20 @@ static void not_run(FILE *out, struct verdict *v, const char *id, const char *wh
 	row(out, id, what, res, target, target[0] == '-' ? "-" : judge(v, false, false));
 }
 
+/* "; CPU per round trip: broker 9 µs, client 12 µs" or "". */
+static const char *rtt_cpu(const struct cpu_result *c)
+{
+	static char bufs[2][96];
+	static unsigned next;
+	char *b = bufs[next++ % 2];
+
+	b[0] = '\0';
+	if (c->ok)
+		snprintf(b, 96, "; CPU per round trip: broker %s, client %s", t(c->ns[CPU_BROKER]),
+				t(c->ns[CPU_CLIENT]));
+	return b;
+}
+
 static void rows_floor(FILE *out, struct verdict *v, const struct floor_result *f)
 {
 	char what[512], res[256];
@@ -83,14 +97,15 @@ static void rows_floor(FILE *out, struct verdict *v, const struct floor_result *
 	if (f->tcp.measured) {
 		snprintf(what, sizeof(what), "floor: broker round trip over TCP 127.0.0.1, "
 				"QoS 1 publish → own message (n=%s)", num(f->tcp.n));
-		snprintf(res, sizeof(res), "p50 %s, p99 %s", t(f->tcp.p50), t(f->tcp.p99));
+		snprintf(res, sizeof(res), "p50 %s, p99 %s%s", t(f->tcp.p50), t(f->tcp.p99),
+				rtt_cpu(&f->tcp.cpu));
 		row(out, "1", what, res, "- (floor)", "-");
 	}
 	if (f->unix_socket.measured) {
 		snprintf(what, sizeof(what), "floor: broker round trip over the Unix socket, "
 				"QoS 1 publish → own message (n=%s)", num(f->unix_socket.n));
-		snprintf(res, sizeof(res), "p50 %s, p99 %s", t(f->unix_socket.p50),
-				t(f->unix_socket.p99));
+		snprintf(res, sizeof(res), "p50 %s, p99 %s%s", t(f->unix_socket.p50),
+				t(f->unix_socket.p99), rtt_cpu(&f->unix_socket.cpu));
 		row(out, "1", what, res, "- (floor)", "-");
 	}
 	snprintf(what, sizeof(what), "floor: 100-byte append + fdatasync on the audit file system, %s (n=%s)",
@@ -145,6 +160,19 @@ static void rows_e2e(FILE *out, struct verdict *v, const struct bench_report *r)
 		row(out, "2", what, res, "≤ 100 µs at p50", judge(v, true, over <= 100 * US));
 	} else {
 		not_run(out, v, "2", "overhead over the floor", "floor not measured", "≤ 100 µs at p50");
+	}
+	if (e->cpu.ok) {
+		const int64_t *ns = e->cpu.ns;
+
+		snprintf(what, sizeof(what), "CPU time per timed unlock (its untimed lock "
+				"included), utime + stime from /proc over the timed loop; the "
+				"machine's steal time over the same loop");
+		snprintf(res, sizeof(res), "broker %s, agent %s, lockd %s, this client %s: "
+				"%s on %ld CPUs; steal %.0f%%", t(ns[CPU_BROKER]), t(ns[CPU_AGENT]),
+				t(ns[CPU_LOCKD]), t(ns[CPU_CLIENT]),
+				t(ns[CPU_BROKER] + ns[CPU_AGENT] + ns[CPU_LOCKD] + ns[CPU_CLIENT]),
+				e->cpu.cpus, e->cpu.steal_pct);
+		row(out, "2", what, res, "-", "-");
 	}
 }
 
