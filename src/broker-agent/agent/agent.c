@@ -263,13 +263,14 @@ void agent_seq_past(struct agent *a, const struct lock_ctx *l, uint64_t mark)
 {
 	if (mark < a->seq_next)
 		return;
-	/* Far ahead is not a restart but a broken or hostile lock: following
-	 * it would spend the seqs of every other lock. */
-	if (mark - a->seq_next >= SEQ_JUMP_MAX) {
-		sl_log(SL_LOG_WARNING, "lock %s refuses commands up to seq %llu, far past ours "
-				"(%llu); not following it: its commands will be refused until "
-				"its state file is reset", l->id, (unsigned long long)mark,
-				(unsigned long long)a->seq_next);
+	/* Every seq sent so far is below seq_next, so a restarted lock's mark
+	 * is below seq_next + LOCK_SEQ_BLOCK - 1. Further is a broken or
+	 * hostile lock: following it would spend the seqs of every lock. */
+	if (mark - a->seq_next >= LOCK_SEQ_BLOCK - 1) {
+		sl_log(SL_LOG_WARNING, "lock %s refuses commands up to seq %llu, more than a "
+				"block past the agent's next seq %llu: not following it, so it will "
+				"refuse the agent's commands as replays (smartlock-agent(8))",
+				l->id, (unsigned long long)mark, (unsigned long long)a->seq_next);
 		return;
 	}
 	sl_log(SL_LOG_NOTICE, "lock %s refuses commands up to seq %llu; the next command is "

@@ -163,7 +163,8 @@ static uint64_t command_seq(struct fx *f, struct harness_client *r)
 
 /* A restarted lock refuses commands up to the mark it had reserved and says
  * so in its heartbeat: the agent's next command goes past the mark at once.
- * A mark implausibly far ahead (a broken or hostile lock) is not followed. */
+ * A restart puts the mark at most 1023 past a seq already sent; one further
+ * ahead (a broken or hostile lock) is not followed, even by one. */
 static void test_next_command_follows_the_lock_mark(void **state)
 {
 	struct fx *f = *state;
@@ -185,11 +186,18 @@ static void test_next_command_follows_the_lock_mark(void **state)
 	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)(mark - 5));
 	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
 	assert_true(command_seq(f, r) == seq + 1);
-	far = seq + (1ull << 41);
+	/* the next seq is seq + 2: the largest mark a restart explains is
+	 * seq + 1 + 1023, and one more is too far */
+	far = seq + 2 + 1023;
 	assert_int_equal(fx_heartbeat_mark(f, far), 0);
 	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)far);
 	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
 	assert_true(command_seq(f, r) == seq + 2);
+	far = seq + (1ull << 52);
+	assert_int_equal(fx_heartbeat_mark(f, far), 0);
+	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)far);
+	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
+	assert_true(command_seq(f, r) == seq + 3);
 	harness_client_destroy(r);
 }
 
