@@ -51,6 +51,7 @@
 #define SL_SCHEDULE_MAX 96           /* weekly schedule text, bytes with NUL */
 #define SL_ADDR_MAX 64               /* network address text, bytes with NUL */
 #define SL_TIME_MAX INT64_C(253402300799999) /* ms; 9999-12-31 */
+#define SL_SEQ_MAX UINT64_C(9007199254740991)  /* 2^53 - 1: the largest seq JSON carries */
 
 /* ---- enumerations (names on the wire in comments) ---- */
 

@@ -40,7 +40,9 @@ void lockd_report_heartbeat(struct lockd *ld, int64_t now)
 		.interval = ld->cfg->heartbeat_interval,
 		.commands = ld->commands,
 		.refused = ld->refused,
-		.seq = ld->seq.last,
+		/* the mark may pass the largest seq a command carries; no
+		 * command can be above it either way */
+		.seq = ld->seq.last < SL_SEQ_MAX ? ld->seq.last : SL_SEQ_MAX,
 		.time = time_now_ms(),
 	};
 	char *text;

@@ -227,6 +227,31 @@ static void restart_never_accepts_an_older_command(void **state)
 	expect_status(x, seq, SL_RESULT_OK, SL_REASON_NONE, SL_STATE_LOCKED);
 }
 
+/* A mark past the largest seq a command can carry (the file allows up to
+ * INT64_MAX) is announced as that largest seq, so the heartbeat still
+ * encodes and the lock still shows online; every command is refused. */
+static void mark_past_the_largest_seq_is_announced_capped(void **state)
+{
+	struct lx *x = *state;
+	struct sl_command cmd;
+	struct sl_heartbeat hb;
+	char text[64];
+
+	assert_int_equal(lx_stop(x, SIGTERM), 0);
+	snprintf(text, sizeof(text), "last_seq = %llu\n", (unsigned long long)SL_SEQ_MAX + 5);
+	assert_int_equal(harness_write_file(x->state_path, text, 0600), 0);
+	harness_client_drain(x->agent);
+	assert_int_equal(lx_start(x), 0);
+	do {    /* past the offline message of the stop */
+		assert_int_equal(lx_health(x, &hb, LX_WAIT), 0);
+	} while (!hb.online);
+	assert_true(hb.seq == SL_SEQ_MAX);
+	cmd = fresh(x, SL_ACTION_UNLOCK);
+	cmd.seq = SL_SEQ_MAX;
+	assert_int_equal(lx_send(x, &cmd, NULL), 0);
+	expect_status(x, SL_SEQ_MAX, SL_RESULT_DENIED, SL_REASON_REPLAY, hb.state);
+}
+
 static void malformed_commands_are_refused(void **state)
 {
 	struct lx *x = *state;
@@ -277,6 +302,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(command_for_another_lock_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(replayed_and_older_commands_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_never_accepts_an_older_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(mark_past_the_largest_seq_is_announced_capped, setup,
+				teardown),
 		cmocka_unit_test_setup_teardown(malformed_commands_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals_are_counted_in_the_heartbeat, setup, teardown),
 	};
