@@ -52,6 +52,10 @@
 #define SL_ADDR_MAX 64               /* network address text, bytes with NUL */
 #define SL_TIME_MAX INT64_C(253402300799999) /* ms; 9999-12-31 */
 #define SL_SEQ_MAX UINT64_C(9007199254740991)  /* 2^53 - 1: the largest seq JSON carries */
+/* A lock reserves its anti-replay mark this many command seqs at a time:
+ * after its restart it refuses up to SL_LOCK_SEQ_BLOCK - 1 past the last
+ * seq it accepted (smartlock-protocol(7), REPLAY AND ORDERING). */
+#define SL_LOCK_SEQ_BLOCK 1024
 
 /* ---- enumerations (names on the wire in comments) ---- */
 

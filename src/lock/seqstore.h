@@ -63,11 +63,12 @@
 #include <stdint.h>
 
 #include "smartlock/error.h"
+#include "smartlock/protocol.h"
 
 #define SEQSTORE_PATH_MAX 512
 #define SEQSTORE_DIGITS 20      /* zero-padded width of the number */
 #define SEQSTORE_FILE_LEN 73    /* bytes in the fixed-width file */
-#define SEQSTORE_BLOCK 1024     /* seqs reserved per synchronous write */
+#define SEQSTORE_BLOCK SL_LOCK_SEQ_BLOCK       /* seqs reserved per synchronous write */
 
 struct seq_store {
 	char path[SEQSTORE_PATH_MAX];

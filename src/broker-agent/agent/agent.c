@@ -264,9 +264,9 @@ void agent_seq_past(struct agent *a, const struct lock_ctx *l, uint64_t mark)
 	if (mark < a->seq_next)
 		return;
 	/* Every seq sent so far is below seq_next, so a restarted lock's mark
-	 * is below seq_next + LOCK_SEQ_BLOCK - 1. Further is a broken or
+	 * is below seq_next + SL_LOCK_SEQ_BLOCK - 1. Further is a broken or
 	 * hostile lock: following it would spend the seqs of every lock. */
-	if (mark - a->seq_next >= LOCK_SEQ_BLOCK - 1) {
+	if (mark - a->seq_next >= SL_LOCK_SEQ_BLOCK - 1) {
 		sl_log(SL_LOG_WARNING, "lock %s refuses commands up to seq %llu, more than a "
 				"block past the agent's next seq %llu: not following it, so it will "
 				"refuse the agent's commands as replays (smartlock-agent(8))",

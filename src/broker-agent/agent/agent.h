@@ -21,10 +21,6 @@
 
 #define PENDING_MAX 8           /* commands awaiting the lock, per lock */
 #define SEQ_BLOCK 1024          /* command seqs reserved per state write */
-/* smartlock-lockd reserves its anti-replay mark this many seqs at a time,
- * so after its restart the mark is at most LOCK_SEQ_BLOCK - 1 past a seq
- * the agent already sent: the furthest a lock's mark moves our next seq. */
-#define LOCK_SEQ_BLOCK 1024
 
 /* exit codes (smartlock-agent(8)) */
 enum agent_exit {

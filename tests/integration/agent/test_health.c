@@ -175,7 +175,7 @@ static void test_next_command_follows_the_lock_mark(void **state)
 	assert_non_null(r);
 	seq = command_seq(f, r);
 	assert_true(seq > 0);
-	mark = seq + 1023;
+	mark = seq + SL_LOCK_SEQ_BLOCK - 1;
 	assert_int_equal(fx_heartbeat_mark(f, mark), 0);
 	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)mark);
 	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);
@@ -188,7 +188,7 @@ static void test_next_command_follows_the_lock_mark(void **state)
 	assert_true(command_seq(f, r) == seq + 1);
 	/* the next seq is seq + 2: the largest mark a restart explains is
 	 * seq + 1 + 1023, and one more is too far */
-	far = seq + 2 + 1023;
+	far = seq + 2 + SL_LOCK_SEQ_BLOCK - 1;
 	assert_int_equal(fx_heartbeat_mark(f, far), 0);
 	snprintf(needle, sizeof(needle), "seq %llu\"", (unsigned long long)far);
 	assert_int_equal(fx_wait_log(f, needle, FX_WAIT), 0);

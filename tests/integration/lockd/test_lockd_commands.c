@@ -17,7 +17,6 @@
 #include "smartlock/timeutil.h"
 
 #include "lockfix.h"
-#include "seqstore.h"       /* SEQSTORE_BLOCK */
 
 #define FAST "sim_actuation_ms = 50\nmove_timeout_ms = 2000\n"
 
@@ -209,7 +208,7 @@ static void restart_never_accepts_an_older_command(void **state)
 	assert_int_equal(lx_start(x), 0);
 	assert_int_equal(lx_health(x, &hb, LX_WAIT), 0);
 	assert_true(hb.online);
-	assert_true(hb.seq == seq + SEQSTORE_BLOCK - 1);
+	assert_true(hb.seq == seq + SL_LOCK_SEQ_BLOCK - 1);
 	refused[0] = seq - 1;
 	refused[1] = seq;
 	refused[2] = seq + 1;   /* never used, but inside the reserved block */
