@@ -45,6 +45,14 @@ static void test_bounded_with_floor(void **state)
 	assert_int_equal(c.count, 4);
 	/* the two dropped live ids are still replays: the floor covers them */
 	assert_true(c.floor == 1002);
+	/* the ring has wrapped: ids are found at its end and at its start */
+	assert_true(c.head == 2);
+	for (int64_t t = 1003; t <= 1006; t++) {
+		assert_int_equal(replay_check(&c, "a", REPLAY_KIND_REQUEST, t, "m",
+					1010, 100), REPLAY_DUPLICATE);
+		assert_int_equal(replay_check(&c, "a", REPLAY_KIND_REQUEST, t, "other", 1010, 100),
+				REPLAY_REUSED);
+	}
 	assert_int_equal(replay_check(&c, "a", REPLAY_KIND_REQUEST, 1001, "m", 1010, 0),
 			REPLAY_REUSED);
 	assert_int_equal(replay_check(&c, "z", REPLAY_KIND_REQUEST, 1002, "m", 1010, 0),
