@@ -255,6 +255,7 @@ struct bench_report {
 	char transport[256];
 	enum bench_transport mode;
 	char agent_fast[256];           /* agent settings of rows 2 and 4 */
+	int rounds;                     /* rows 1 and 2 in turns; 0: row 1 alone or not run */
 	size_t flood_window;
 	int owner_interval_ms;
 	struct floor_result floor;
@@ -280,8 +281,25 @@ int cpu_sample(const struct bench_stack *s, struct cpu_sample *c);
 /* The CPU time per operation between two samples over ops operations. */
 void cpu_per_op(const struct cpu_sample *a, const struct cpu_sample *b, size_t ops,
 		struct cpu_result *r);
+/* Add the interval a..b to sum (start from {.ok = true}); sum stays usable
+ * as the second sample of cpu_per_op() with {.ok = true} as the first. */
+void cpu_add(struct cpu_sample *sum, const struct cpu_sample *a, const struct cpu_sample *b);
 
+/* Rows 1 and 2 can be measured in steps, so that the floor and the unlocks
+ * they are compared with take turns and see the same machine (a shared VM's
+ * speed drifts by tens of percent within a minute). start connects and
+ * warms up (NULL on error, with e2e's why set); step measures n more;
+ * finish fills the result when r is not NULL and frees the run. */
+struct floor_run;
+struct floor_run *floor_start(struct bench_stack *s);
+int floor_step(struct bench_stack *s, struct floor_run *f, size_t rtt_n, size_t sync_n);
+void floor_finish(struct bench_stack *s, struct floor_run *f, struct floor_result *r);
 int floor_measure(struct bench_stack *s, size_t rtt_n, size_t sync_n, struct floor_result *r);
+
+struct e2e_run;
+struct e2e_run *e2e_start(struct bench_stack *s, struct e2e_result *r);
+int e2e_step(struct bench_stack *s, struct e2e_run *e, size_t n, struct e2e_result *r);
+void e2e_finish(struct bench_stack *s, struct e2e_run *e, struct e2e_result *r, bool ok);
 int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r);
 /* The owner's unlock request exactly as e2e_measure publishes it. */
 int wire_request(struct bench_stack *s, struct wire_result *w);

@@ -70,6 +70,18 @@ int cpu_sample(const struct bench_stack *s, struct cpu_sample *c)
 	return 0;
 }
 
+void cpu_add(struct cpu_sample *sum, const struct cpu_sample *a, const struct cpu_sample *b)
+{
+	if (!sum->ok || !a->ok || !b->ok) {
+		sum->ok = false;
+		return;
+	}
+	for (int i = 0; i < CPU_PROCS; i++)
+		sum->ticks[i] += b->ticks[i] - a->ticks[i];
+	sum->all += b->all - a->all;
+	sum->steal += b->steal - a->steal;
+}
+
 void cpu_per_op(const struct cpu_sample *a, const struct cpu_sample *b, size_t ops,
 		struct cpu_result *r)
 {

@@ -313,8 +313,16 @@ int report_print(FILE *out, struct bench_report *r)
 	fprintf(out, "- machine: %s\n", r->machine);
 	fprintf(out, "- broker: %s\n", r->broker);
 	fprintf(out, "- transport: %s\n", r->transport);
-	fprintf(out, "- agent, rows 2 and 4: %s; rows 5 and 6: the agent's defaults\n\n",
+	fprintf(out, "- agent, rows 2 and 4: %s; rows 5 and 6: the agent's defaults\n",
 			r->agent_fast);
+	if (r->rounds > 1)
+		fprintf(out, "- rows 1 and 2 taken in turns: %d rounds, each measuring 1/%d of "
+				"row 1's and of row 2's samples, the agent and lockd up "
+				"throughout\n", r->rounds, r->rounds);
+	else if (r->rounds == 1)
+		fprintf(out, "- rows 1 and 2 taken one after the other (--rounds 1), the "
+				"agent and lockd up throughout\n");
+	fprintf(out, "\n");
 	fprintf(out, "| # | measure | result | target | verdict |\n");
 	fprintf(out, "|---|---|---|---|---|\n");
 	rows_floor(out, &v, &r->floor);

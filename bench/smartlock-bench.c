@@ -36,6 +36,7 @@ struct opts {
 	int64_t rtt_n, sync_n, e2e_n, flood_seconds, flood_window, owner_interval_ms;
 	int64_t alert_n, users, locks;
 	int64_t window_s;
+	int64_t rounds;                 /* rows 1 and 2 take turns this many times */
 	unsigned given;                 /* bit i: int_opts[i] was on the command line */
 	unsigned rows;                  /* bit n: row n is measured */
 };
@@ -44,7 +45,7 @@ enum opt_id {
 	OPT_BUILD = 256, OPT_DIR, OPT_LOCKD_MEMORY, OPT_PRODUCT_CONF, OPT_TRANSPORT, OPT_NODELAY,
 	OPT_NO_NODELAY, OPT_KEEP, OPT_QUICK,
 	OPT_BROKER_CONF, OPT_RTT_N, OPT_SYNC_N, OPT_E2E_N, OPT_FLOOD_S, OPT_FLOOD_W,
-	OPT_OWNER_MS, OPT_ALERT_N, OPT_USERS, OPT_LOCKS, OPT_WINDOW, OPT_ROWS, OPT_HELP,
+	OPT_OWNER_MS, OPT_ALERT_N, OPT_USERS, OPT_LOCKS, OPT_WINDOW, OPT_ROWS, OPT_ROUNDS, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +66,7 @@ static const struct option long_opts[] = {
 	{"product-conf", required_argument, NULL, OPT_PRODUCT_CONF},
 	{"quick", no_argument, NULL, OPT_QUICK},
 	{"request-window", required_argument, NULL, OPT_WINDOW},
+	{"rounds", required_argument, NULL, OPT_ROUNDS},
 	{"rows", required_argument, NULL, OPT_ROWS},
 	{"rtt-n", required_argument, NULL, OPT_RTT_N},
 	{"sync-n", required_argument, NULL, OPT_SYNC_N},
@@ -91,6 +93,7 @@ static const struct int_opt int_opts[] = {
 	{OPT_USERS, offsetof(struct opts, users), 2, 4096},
 	{OPT_LOCKS, offsetof(struct opts, locks), 1, 64},
 	{OPT_WINDOW, offsetof(struct opts, window_s), 1, 3600},
+	{OPT_ROUNDS, offsetof(struct opts, rounds), 1, 1000},
 };
 
 static const char *opt_name(int id)
@@ -123,6 +126,8 @@ static void usage(FILE *out)
 		"  --owner-interval-ms MS (10) --alert-n N (20)\n"
 		"  --users N (1000) --locks N (10) --request-window S (3600, rows 2 and 4)\n"
 		"  --rows LIST            measure only these rows, e.g. 1,2 (default 1,2,3,4,5,6)\n"
+		"  --rounds N (10)        rows 1 and 2 take turns N times, each measuring 1/N of\n"
+		"                         its samples, so that both see the same machine\n"
 		"  --quick                small numbers for a smoke run (not for results)\n"
 		"  --keep                 keep the run directory\n");
 }
@@ -392,6 +397,53 @@ static void say(const char *what)
 	fprintf(stderr, "smartlock-bench: %s\n", what);
 }
 
+/* Step k of n of total samples: an equal share, the remainder in the last. */
+static size_t share(int64_t total, int64_t n, int64_t k)
+{
+	return (size_t)(total / n + (k == n - 1 ? total % n : 0));
+}
+
+/* Rows 1, 2 and the answer of row 3, with the agent and lockd up. The floor
+ * (when row 1 is asked for) and the unlocks take o->rounds turns, so that
+ * the overhead compares numbers taken over the same minutes. */
+static void measure_floor_e2e(struct bench_stack *st, const struct opts *o,
+		struct bench_report *rep)
+{
+	struct floor_run *f = NULL;
+	struct e2e_run *e;
+	bool ok = true;
+
+	if ((o->rows & ROW(1)) && !(f = floor_start(st)))
+		text_copy(rep->floor.why, sizeof(rep->floor.why), "floor measurement failed");
+	e = e2e_start(st, &rep->e2e);
+	for (int64_t k = 0; e && ok && k < o->rounds; k++) {
+		if (f && floor_step(st, f, share(o->rtt_n, o->rounds, k),
+					share(o->sync_n, o->rounds, k)) != 0) {
+			text_copy(rep->floor.why, sizeof(rep->floor.why), "floor measurement failed");
+			floor_finish(st, f, NULL);
+			f = NULL;
+		}
+		ok = e2e_step(st, e, share(o->e2e_n, o->rounds, k), &rep->e2e) == 0;
+	}
+	if (f && !e) {
+		/* no unlocks to compare with; still give the floor */
+		ok = floor_step(st, f, (size_t)o->rtt_n, (size_t)o->sync_n) == 0;
+		floor_finish(st, f, ok ? &rep->floor : NULL);
+		if (!ok)
+			text_copy(rep->floor.why, sizeof(rep->floor.why), "floor measurement failed");
+		return;
+	}
+	floor_finish(st, f, &rep->floor);
+	e2e_finish(st, e, &rep->e2e, ok);
+	if (ok) {
+		rep->wire.res_ok = true;
+		rep->wire.res_topic_len = rep->e2e.res_topic_len;
+		rep->wire.res_payload_len = rep->e2e.res_payload_len;
+		text_copy(rep->wire.res_topic, sizeof(rep->wire.res_topic), rep->e2e.res_topic);
+	}
+	rep->rounds = (o->rows & ROW(1)) ? (int)o->rounds : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench_report rep;
@@ -399,12 +451,13 @@ int main(int argc, char **argv)
 	struct opts o = {
 		.rtt_n = 5000, .sync_n = 1000, .e2e_n = 5000, .flood_seconds = 10,
 		.flood_window = 50, .owner_interval_ms = 10, .alert_n = 20,
-		.users = 1000, .locks = 10, .window_s = 3600,
+		.users = 1000, .locks = 10, .window_s = 3600, .rounds = 10,
 		.rows = 0x7e,   /* rows 1-6 */
 	};
 	char root[HARNESS_PATH_MAX];
 	struct bench_agent_cfg fast = {0};
 	char fast_state[HARNESS_PATH_MAX + 32], fast_settings[256];
+	const char *stack_why = NULL;
 
 	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
@@ -451,49 +504,44 @@ int main(int argc, char **argv)
 			"so the timed owner is never rate-limited), fail_threshold = 100 (the maximum), "
 			"request_window = %lld s; everything else default", (long long)o.window_s);
 
-	if (!(o.rows & ROW(1))) {
-		text_copy(rep.floor.why, sizeof(rep.floor.why), SKIPPED);
-	} else {
-		say("row 1: broker round trip and fdatasync floor");
-		if (floor_measure(&st, (size_t)o.rtt_n, (size_t)o.sync_n, &rep.floor) != 0 &&
-				!rep.floor.why[0])
-			text_copy(rep.floor.why, sizeof(rep.floor.why), "floor measurement failed");
-	}
-	describe_machine(&rep, &rep.floor);
-	describe_broker(&rep, &st);
-
 	wire_request(&st, &rep.wire);
 	snprintf(fast_state, sizeof(fast_state), "%s/agent-state", st.dir);
 	fast.state_dir = fast_state;
 	fast.settings = fast_settings;
-	if (!(o.rows & (ROW(2) | ROW(3) | ROW(4)))) {
+	if (o.rows & (ROW(2) | ROW(3) | ROW(4))) {
+		if (!st.have_lockd || !st.have_agent)
+			stack_why = !st.have_agent ? "smartlock-agent not built" :
+				"smartlock-lockd not built";
+		else if (stack_start_lockd(&st) != 0 || stack_start_agent(&st, &fast) != 0)
+			stack_why = "the agent or lockd did not start (--keep, logs)";
+	}
+	if (!(o.rows & ROW(1)))
+		text_copy(rep.floor.why, sizeof(rep.floor.why), SKIPPED);
+	if (!(o.rows & (ROW(2) | ROW(3))))
 		text_copy(rep.e2e.why, sizeof(rep.e2e.why), SKIPPED);
-		text_copy(rep.flood.why, sizeof(rep.flood.why), SKIPPED);
-	} else if (!st.have_lockd || !st.have_agent) {
-		const char *why = !st.have_agent ? "smartlock-agent not built" : "smartlock-lockd not built";
+	else if (stack_why)
+		text_copy(rep.e2e.why, sizeof(rep.e2e.why), stack_why);
+	if (rep.e2e.why[0] && (o.rows & ROW(1))) {
+		say("row 1: broker round trip and fdatasync floor");
+		if (floor_measure(&st, (size_t)o.rtt_n, (size_t)o.sync_n, &rep.floor) != 0 &&
+				!rep.floor.why[0])
+			text_copy(rep.floor.why, sizeof(rep.floor.why), "floor measurement failed");
+	} else if (!rep.e2e.why[0]) {
+		say(o.rows & ROW(1) ? "rows 1, 2 and 3: floor, end-to-end unlock, wire size" :
+				"rows 2 and 3: end-to-end unlock and wire size");
+		measure_floor_e2e(&st, &o, &rep);
+	}
+	describe_machine(&rep, &rep.floor);
+	describe_broker(&rep, &st);
 
-		snprintf(rep.e2e.why, sizeof(rep.e2e.why), "%s", why);
-		snprintf(rep.flood.why, sizeof(rep.flood.why), "%s", why);
-	} else if (stack_start_lockd(&st) != 0 || stack_start_agent(&st, &fast) != 0) {
-		snprintf(rep.e2e.why, sizeof(rep.e2e.why), "the agent or lockd did not start (--keep, logs)");
-		snprintf(rep.flood.why, sizeof(rep.flood.why), "%s", rep.e2e.why);
-	} else {
-		say("rows 2 and 3: end-to-end unlock and wire size");
-		if (!(o.rows & (ROW(2) | ROW(3)))) {
-			text_copy(rep.e2e.why, sizeof(rep.e2e.why), SKIPPED);
-		} else if (e2e_measure(&st, (size_t)o.e2e_n, &rep.e2e) == 0) {
-			rep.wire.res_ok = true;
-			rep.wire.res_topic_len = rep.e2e.res_topic_len;
-			rep.wire.res_payload_len = rep.e2e.res_payload_len;
-			text_copy(rep.wire.res_topic, sizeof(rep.wire.res_topic), rep.e2e.res_topic);
-		}
-		if (!(o.rows & ROW(4))) {
-			text_copy(rep.flood.why, sizeof(rep.flood.why), SKIPPED);
-		} else {
-			say("row 4: flood");
-			flood_measure(&st, (double)o.flood_seconds, (size_t)o.flood_window,
-					(int)o.owner_interval_ms, &rep.flood);
-		}
+	if (!(o.rows & ROW(4)))
+		text_copy(rep.flood.why, sizeof(rep.flood.why), SKIPPED);
+	else if (stack_why)
+		text_copy(rep.flood.why, sizeof(rep.flood.why), stack_why);
+	else {
+		say("row 4: flood");
+		flood_measure(&st, (double)o.flood_seconds, (size_t)o.flood_window,
+				(int)o.owner_interval_ms, &rep.flood);
 	}
 	if (st.agent_up) {
 		stack_stop_agent(&st);
