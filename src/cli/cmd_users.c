@@ -82,16 +82,14 @@ static int add_arguments(const struct cli_opts *o, struct sl_admin_req *req)
 	if (o->from) {
 		req->has_from = true;
 		if (!text_parse_local(o->from, now, &req->from)) {
-			cli_error("--from: expected 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD', 'HH:MM' or "
-					"'now', not '%s'", o->from);
+			cli_error("--from: expected " TEXT_TIME_FORMS ", not '%s'", o->from);
 			return EXIT_USAGE;
 		}
 	}
 	if (o->until) {
 		req->has_until = true;
 		if (!text_parse_local(o->until, now, &req->until)) {
-			cli_error("--until: expected 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'HH:MM', "
-					"not '%s'", o->until);
+			cli_error("--until: expected " TEXT_TIME_FORMS ", not '%s'", o->until);
 			return EXIT_USAGE;
 		}
 		if (req->has_from && req->until <= req->from) {

@@ -42,6 +42,7 @@
 #include "smartlock/timeutil.h"
 #include "smartlock/topic.h"
 #include "smartlock/userstore.h"
+#include "text.h"
 
 #define DEFAULT_SITE "/etc/smartlock"
 #define DEFAULT_HOME_NETWORKS "192.168.0.0/16,10.0.0.0/8,172.16.0.0/12,fd00::/8,fe80::/10,127.0.0.0/8,::1/128"
@@ -1217,55 +1218,7 @@ static const char user_usage[] =
 	"usage: smartlockctl user add NAME --role owner|resident|guest [--site DIR]\n"
 	"                        [--from TIME] [--until TIME] [--uses N]\n"
 	"                        [--schedule TEXT] [--alerts] [--home-only] [--out FILE]\n"
-	"TIME is YYYY-MM-DD[THH:MM[:SS]] in local time, or with a final Z in UTC.\n";
-
-/* "YYYY-MM-DD[THH:MM[:SS]][Z]" into ms since the epoch. */
-static int parse_time(const char *s, int64_t *out)
-{
-	struct tm tm, check;
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	bool utc = false;
-	time_t t;
-	size_t len = strlen(s);
-
-	if (len && s[len - 1] == 'Z') {
-		utc = true;
-		len--;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-		return -1;
-	if ((size_t)n < len) {
-		int m = 0;
-
-		if (s[n] != 'T' && s[n] != ' ')
-			return -1;
-		if (sscanf(s + n + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
-			return -1;
-		n += 1 + m;
-		if ((size_t)n < len) {
-			if (sscanf(s + n, ":%2d%n", &sec, &m) != 1 || m != 3)
-				return -1;
-			n += m;
-		}
-	}
-	if ((size_t)n != len || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-			h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	check = tm;
-	t = utc ? timegm(&tm) : mktime(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon)
-		return -1;
-	*out = (int64_t)t * 1000;
-	return 0;
-}
+	"TIME is " TEXT_TIME_FORMS ".\n";
 
 struct user_opts {
 	const char *name;
@@ -1330,8 +1283,9 @@ static int parse_user(int argc, char **argv, struct user_opts *o)
 		case UOPT_SITE: o->site = optarg; break;
 		case UOPT_FROM:
 		case UOPT_UNTIL:
-			if (parse_time(optarg, c == UOPT_FROM ? &o->from : &o->until) != 0) {
-				say_error("%s %s: expected YYYY-MM-DD[THH:MM[:SS]][Z]",
+			if (!text_parse_local(optarg, time_now_ms(),
+						c == UOPT_FROM ? &o->from : &o->until)) {
+				say_error("%s %s: expected " TEXT_TIME_FORMS,
 						c == UOPT_FROM ? "--from" : "--until", optarg);
 				return -1;
 			}

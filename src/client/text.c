@@ -252,53 +252,57 @@ static bool parse_date(const char *s, struct tm *tm)
 	return true;
 }
 
-static bool parse_hm(const char *s, struct tm *tm)
+/* "HH:MM" or "HH:MM:SS", the whole of s. */
+static bool parse_clock(const char *s, struct tm *tm)
 {
-	int h, mi;
+	size_t len = strlen(s);
+	int h, mi, sec = 0;
 
-	if (!digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi) || s[5] != '\0')
+	if ((len != 5 && len != 8) || !digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi))
 		return false;
-	if (h > 23 || mi > 59)
+	if (len == 8 && (s[5] != ':' || !digits(s + 6, 2, &sec)))
+		return false;
+	if (h > 23 || mi > 59 || sec > 59)
 		return false;
 	tm->tm_hour = h;
 	tm->tm_min = mi;
-	tm->tm_sec = 0;
+	tm->tm_sec = sec;
 	return true;
 }
 
 bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms)
 {
-	struct tm tm;
-	time_t t;
+	char text[TEXT_TIME_MAX + 1];
 	size_t len = strlen(s);
+	bool utc = false;
+	struct tm tm, check;
+	time_t t;
 
 	if (strcmp(s, "now") == 0) {
 		*out_ms = now_ms;
 		return true;
 	}
-	if (!local_tm(now_ms, &tm))
+	if (len > TEXT_TIME_MAX)
 		return false;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	if (len == 5) {
-		if (!parse_hm(s, &tm))
+	memcpy(text, s, len + 1);
+	memset(&tm, 0, sizeof(tm));
+	if (len > 10 && text[len - 1] == 'Z') {
+		utc = true;             /* a date, with or without a clock, in UTC */
+		text[--len] = '\0';
+	}
+	if (len == 5 || len == 8) {
+		/* a clock alone: today, local */
+		if (!local_tm(now_ms, &tm) || !parse_clock(text, &tm))
 			return false;
-	} else if (len == 10) {
-		if (!parse_date(s, &tm))
-			return false;
-	} else if (len == 16 && (s[10] == ' ' || s[10] == 'T')) {
-		if (!parse_date(s, &tm) || !parse_hm(s + 11, &tm))
-			return false;
-	} else {
+	} else if (!parse_date(text, &tm) || (len > 10 && ((text[10] != ' ' &&
+				text[10] != 'T') || !parse_clock(text + 11, &tm)))) {
 		return false;
 	}
 	tm.tm_isdst = -1;
-	{
-		struct tm check = tm;
-
-		t = mktime(&tm);
-		if (t == (time_t)-1 || tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon)
-			return false;   /* 31 Feb and friends */
-	}
+	check = tm;
+	t = utc ? timegm(&tm) : mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon)
+		return false;   /* 31 Feb and friends */
 	*out_ms = (int64_t)t * 1000;
 	return true;
 }

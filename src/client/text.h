@@ -48,10 +48,17 @@ char *text_ago(int64_t then_ms, int64_t now_ms, char *buf, size_t size);
 /* "12 s", "3 min", "2 h 5 min", "4 days": a duration in ms. */
 char *text_duration(int64_t ms, char *buf, size_t size);
 
-/* Local "YYYY-MM-DD HH:MM" (size >= 17) / parse the same (also accepts
- * "YYYY-MM-DD" meaning 00:00, "HH:MM" meaning today, and "now").
- * parse returns false on anything else. */
+/* Local "YYYY-MM-DD HH:MM" (size >= 17). */
 char *text_format_local(int64_t ms, char *buf, size_t size);
+
+/* The one form in which people give a time, to every program: "now";
+ * "HH:MM[:SS]", today; "YYYY-MM-DD", at 00:00; "YYYY-MM-DD HH:MM[:SS]" or
+ * with a 'T' for the space. Local time, or UTC when a form with a date
+ * ends in 'Z'. now_ms gives "now" and today. false on anything else,
+ * including dates that do not exist (31 Feb). */
+#define TEXT_TIME_MAX 20        /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define TEXT_TIME_FORMS "now, HH:MM[:SS], YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] " \
+	"(a T for the space is fine; a final Z means UTC)"
 bool text_parse_local(const char *s, int64_t now_ms, int64_t *out_ms);
 
 #endif

@@ -177,7 +177,7 @@ static void got_until(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_until = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.until)) {
-			tui_message(t, COLOR_BAD, "Until: YYYY-MM-DD HH:MM, YYYY-MM-DD or HH:MM.");
+			tui_message(t, COLOR_BAD, "Until: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD or HH:MM; final Z for UTC.");
 			ask_until(t, u);
 			return;
 		}
@@ -193,7 +193,7 @@ static void got_until(struct tui *t, bool ok, const char *text, void *arg)
 
 static void ask_until(struct tui *t, struct users *u)
 {
-	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", "", 16, got_until, u);
+	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", "", TEXT_TIME_MAX, got_until, u);
 }
 
 static void got_from(struct tui *t, bool ok, const char *text, void *arg)
@@ -207,7 +207,7 @@ static void got_from(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_from = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.from)) {
-			tui_message(t, COLOR_BAD, "From: YYYY-MM-DD HH:MM, YYYY-MM-DD, HH:MM or now.");
+			tui_message(t, COLOR_BAD, "From: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD, HH:MM or now; final Z for UTC.");
 			ask_from(t, u);
 			return;
 		}
@@ -218,7 +218,7 @@ static void got_from(struct tui *t, bool ok, const char *text, void *arg)
 
 static void ask_from(struct tui *t, struct users *u)
 {
-	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", "", 16, got_from, u);
+	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", "", TEXT_TIME_MAX, got_from, u);
 }
 
 static void got_name(struct tui *t, bool ok, const char *text, void *arg)

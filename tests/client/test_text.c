@@ -129,8 +129,11 @@ static void test_parse_local(void **state)
 	int64_t now = utc_ms(2026, 11, 19, 15, 0), t;
 	char buf[20];
 	static const char *const bad[] = {"", "tomorrow", "2026-13-01", "2026-02-31",
-			"25:00", "12:60", "2026-11-19 9:00", "2026-11-19T09:00Z", "1:00",
-			"2026-11-1a", "-2026-11-19"};
+			"25:00", "12:60", "2026-11-19 9:00", "1:00", "2026-11-1a", "-2026-11-19",
+			"12:00Z", "12:00:00Z", "12:00:60", "12:00:5", "2026-11-19 09:00:",
+			"2026-11-19_09:00", "2026-11-19 09:00ZZ", "2026-11-19 09:00:00.000Z",
+			"2026-11-19T09:00z", "2026-1-19", " 2026-11-19", "2026-11-19 ", "NOW",
+			"2026-11-19T09:00:00Z+", "12:00-00", "2026-11-19 09:00.00", "2026-11-19 09-00"};
 
 	(void)state;
 	assert_true(text_parse_local("now", now, &t));
@@ -144,8 +147,41 @@ static void test_parse_local(void **state)
 	assert_int_equal(t, utc_ms(2026, 11, 21, 0, 0));
 	assert_true(text_parse_local("18:45", now, &t));
 	assert_int_equal(t, utc_ms(2026, 11, 19, 18, 45));
+	/* seconds, and UTC with a final Z (this test runs with TZ=UTC, so
+	 * each also equals its local reading) */
+	assert_true(text_parse_local("18:45:30", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 19, 18, 45) + 30000);
+	assert_true(text_parse_local("2026-11-21 09:00:59", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 9, 0) + 59000);
+	assert_true(text_parse_local("2026-11-21T09:00Z", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 9, 0));
+	assert_true(text_parse_local("2026-11-21T09:00:01Z", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 9, 0) + 1000);
+	assert_true(text_parse_local("2026-11-21Z", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 0, 0));
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
 		assert_false(text_parse_local(bad[i], now, &t));
+}
+
+/* Away from UTC a final Z matters: local 09:00 in EST5 is 14:00 UTC. */
+static void test_parse_zone(void **state)
+{
+	int64_t now = utc_ms(2026, 11, 19, 15, 0), t;
+
+	(void)state;
+	setenv("TZ", "EST5", 1);
+	tzset();
+	assert_true(text_parse_local("2026-11-21T09:00", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 14, 0));
+	assert_true(text_parse_local("2026-11-21T09:00Z", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 9, 0));
+	assert_true(text_parse_local("2026-11-21 09:00:30Z", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 21, 9, 0) + 30000);
+	/* a clock alone is today, local: 15:00 UTC is 10:00 in EST5 */
+	assert_true(text_parse_local("11:00", now, &t));
+	assert_int_equal(t, utc_ms(2026, 11, 19, 16, 0));
+	setenv("TZ", "UTC", 1);
+	tzset();
 }
 
 static void test_parse_utc(void **state)
@@ -169,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_ago_and_duration),
 		cmocka_unit_test(test_parse_local),
+		cmocka_unit_test(test_parse_zone),
 		cmocka_unit_test(test_parse_utc),
 	};
 

@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -337,6 +338,56 @@ static void test_user_add(void **state)
 	enrol_wipe(&e);
 }
 
+/* --from and --until take the times every smartlock program takes. */
+static void test_user_add_window(void **state)
+{
+	struct fx *x = *state;
+	char out[HARNESS_PATH_MAX], path[HARNESS_PATH_MAX], msg[256];
+	char *window[] = {"user", "add", "wendy", "--role", "guest", "--site", x->site,
+		"--from", "2030-01-02 03:04:05", "--until", "2030-01-02T15:06Z",
+		"--out", out, NULL};
+	char *no_such_day[] = {"user", "add", "wanda", "--role", "guest", "--site", x->site,
+		"--until", "2030-02-31", NULL};
+	char *loose[] = {"user", "add", "wanda", "--role", "guest", "--site", x->site,
+		"--until", "2030-1-2", NULL};
+	struct tm local = {.tm_year = 130, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3,
+		.tm_min = 4, .tm_sec = 5, .tm_isdst = -1};
+	struct tm utc = {.tm_year = 130, .tm_mon = 0, .tm_mday = 2, .tm_hour = 15,
+		.tm_min = 6};
+	const struct sl_user *u;
+	struct user_store *st;
+
+	const char *tz = getenv("TZ");
+	char *saved_tz = tz ? strdup(tz) : NULL;
+
+	skip_without_ctl(x);
+	pf_fmt(out, sizeof(out), "%s/wendy.enrol", x->dir);
+	/* a zone away from UTC, for smartlockctl and for mktime() below, so
+	 * that local and UTC readings differ */
+	setenv("TZ", "EST5", 1);
+	tzset();
+	assert_int_equal(ctl(x, window), 0);
+	assert_int_equal(ctl(x, no_such_day), 2);
+	assert_int_equal(ctl(x, loose), 2);
+	site_path(x, path, sizeof(path), "state/users.json");
+	st = user_store_load(path, msg, sizeof(msg));
+	assert_non_null(st);
+	u = user_store_find(st, "wendy");
+	assert_non_null(u);
+	/* 03:04:05 in EST5 is 08:04:05 UTC, 7 h 1 min 55 s before 15:06 UTC */
+	assert_true(u->from == (int64_t)mktime(&local) * 1000);
+	assert_true(u->from == ((int64_t)timegm(&utc) - (7 * 3600 + 60 + 55)) * 1000);
+	assert_true(u->until == (int64_t)timegm(&utc) * 1000);
+	assert_null(user_store_find(st, "wanda"));
+	user_store_destroy(st);
+	if (saved_tz)
+		setenv("TZ", saved_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved_tz);
+}
+
 /* Replace every occurrence of from in *text by to (realloc'd). */
 static void subst(char **text, const char *from, const char *to)
 {
@@ -580,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_init_idempotent),
 		cmocka_unit_test(test_site_broker),
 		cmocka_unit_test(test_user_add),
+		cmocka_unit_test(test_user_add_window),
 		cmocka_unit_test(test_packaged_snippet),
 		cmocka_unit_test(test_production_layout),
 		cmocka_unit_test(test_signed_unlock),
