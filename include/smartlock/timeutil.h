@@ -28,4 +28,8 @@ char *time_format_utc(int64_t ms, char *buf, size_t size);
  * false (and *ms untouched) for anything else. */
 bool time_parse_utc(const char *s, int64_t *ms);
 
+/* Exactly n (<= 9) decimal digits at s, their value in *out; false, *out
+ * untouched, if any of them is not a digit (the end of s included). */
+bool time_digits(const char *s, int n, int *out);
+
 #endif

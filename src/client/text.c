@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "smartlock/protocol.h"
+#include "smartlock/timeutil.h"
 
 #include "text.h"
 
@@ -223,26 +224,12 @@ char *text_format_local(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-/* Exactly n decimal digits at s; value in *out. */
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_date(const char *s, struct tm *tm)
 {
 	int y, mo, d;
 
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-			!digits(s + 8, 2, &d))
+	if (!time_digits(s, 4, &y) || s[4] != '-' || !time_digits(s + 5, 2, &mo) || s[7] != '-' ||
+			!time_digits(s + 8, 2, &d))
 		return false;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return false;
@@ -258,9 +245,10 @@ static bool parse_clock(const char *s, struct tm *tm)
 	size_t len = strlen(s);
 	int h, mi, sec = 0;
 
-	if ((len != 5 && len != 8) || !digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi))
+	if ((len != 5 && len != 8) || !time_digits(s, 2, &h) || s[2] != ':' ||
+			!time_digits(s + 3, 2, &mi))
 		return false;
-	if (len == 8 && (s[5] != ':' || !digits(s + 6, 2, &sec)))
+	if (len == 8 && (s[5] != ':' || !time_digits(s + 6, 2, &sec)))
 		return false;
 	if (h > 23 || mi > 59 || sec > 59)
 		return false;

@@ -51,8 +51,7 @@ char *time_format_utc(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-/* n decimal digits at s into *out. */
-static bool digits(const char *s, int n, int *out)
+bool time_digits(const char *s, int n, int *out)
 {
 	int v = 0;
 
@@ -71,11 +70,11 @@ bool time_parse_utc(const char *s, int64_t *ms)
 	struct tm tm;
 	time_t t;
 
-	if (strlen(s) != 24 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-			s[7] != '-' || !digits(s + 8, 2, &d) || s[10] != 'T' ||
-			!digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
-			s[16] != ':' || !digits(s + 17, 2, &sec) || s[19] != '.' ||
-			!digits(s + 20, 3, &frac) || s[23] != 'Z')
+	if (strlen(s) != 24 || !time_digits(s, 4, &y) || s[4] != '-' ||
+			!time_digits(s + 5, 2, &mo) || s[7] != '-' || !time_digits(s + 8, 2, &d) ||
+			s[10] != 'T' || !time_digits(s + 11, 2, &h) || s[13] != ':' ||
+			!time_digits(s + 14, 2, &mi) || s[16] != ':' || !time_digits(s + 17, 2, &sec) ||
+			s[19] != '.' || !time_digits(s + 20, 3, &frac) || s[23] != 'Z')
 		return false;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return false;

@@ -71,6 +71,21 @@ static void test_parse_is_the_inverse(void **state)
 	}
 }
 
+static void test_digits(void **state)
+{
+	int v = -1;
+
+	(void)state;
+	assert_true(time_digits("0459x", 4, &v));
+	assert_int_equal(v, 459);
+	v = -1;
+	assert_false(time_digits("04x9", 4, &v));
+	assert_false(time_digits("04", 4, &v));         /* the end is not a digit */
+	assert_false(time_digits("-1", 2, &v));
+	assert_false(time_digits(" 1", 2, &v));
+	assert_int_equal(v, -1);
+}
+
 static void test_monotonic_non_decreasing(void **state)
 {
 	int64_t ms = time_mono_ms(), ns = time_mono_ns();
@@ -108,6 +123,7 @@ int main(void)
 		cmocka_unit_test(test_format_known_instants),
 		cmocka_unit_test(test_format_exact_and_small_buffer),
 		cmocka_unit_test(test_parse_is_the_inverse),
+		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_monotonic_non_decreasing),
 		cmocka_unit_test(test_now_is_wall_clock),
 	};
