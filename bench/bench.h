@@ -288,8 +288,9 @@ void cpu_add(struct cpu_sample *sum, const struct cpu_sample *a, const struct cp
 /* Rows 1 and 2 can be measured in steps, so that the floor and the unlocks
  * they are compared with take turns and see the same machine (a shared VM's
  * speed drifts by tens of percent within a minute). start connects and
- * warms up (NULL on error, with e2e's why set); step measures n more;
- * finish fills the result when r is not NULL and frees the run. */
+ * warms up (NULL on error; e2e_start also says why in r->why); step
+ * measures n more; finish fills the result when r is not NULL (floor) or
+ * ok is true (e2e), and frees the run. */
 struct floor_run;
 struct floor_run *floor_start(struct bench_stack *s);
 int floor_step(struct bench_stack *s, struct floor_run *f, size_t rtt_n, size_t sync_n);

@@ -72,7 +72,7 @@ struct rtt_run {
 	struct echo e;
 	struct bench_samples smp;
 	struct cpu_sample cpu;          /* summed over the steps */
-	size_t ops;                     /* round trips under cpu, warm-up included */
+	size_t ops;                     /* round trips under cpu (not the warm-up) */
 };
 
 struct floor_run {
