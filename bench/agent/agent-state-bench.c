@@ -76,8 +76,9 @@ static int measure(const char *label, size_t users, const char *path, int saves)
 			rc = 1;
 	}
 	if (rc == 0 && stat(path, &sb) == 0)
-		printf("| %s | %zu users, %zu request ids | %lld B | %.0f µs | %.0f µs |\n",
-				label, st.nusers, st.replay.count, (long long)sb.st_size,
+		printf("| %s | %zu user%s, %zu request ids | %lld B | %.0f µs | %.0f µs |\n",
+				label, st.nusers, st.nusers == 1 ? "" : "s", st.replay.count,
+				(long long)sb.st_size,
 				(double)samples_pct(&smp, 50) / 1e3, (double)samples_max(&smp) / 1e3);
 	else
 		fprintf(stderr, "agent-state-bench: cannot save %s\n", path);
