@@ -1,5 +1,6 @@
 /* test_state.c - state.json as the agent writes it: exact text, escaping,
- * and a full replay cache and full rings read back unchanged. */
+ * a full replay cache and full rings read back unchanged, and the old event
+ * times it forgets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -165,12 +166,51 @@ static void test_full_round_trip(void **state)
 	state_finish(&back);
 }
 
+/* Times no window counts any more are forgotten; the rest stay, in order. */
+static void test_prune(void **state)
+{
+	struct ctx *c = *state;
+	struct user_counters *uc = state_user(&c->st, "ann", true);
+	struct user_counters *idle = state_user(&c->st, "bob", true);
+	char *text;
+
+	for (int64_t i = 0; i < 10; i++) {
+		ring_push(&uc->fails, T0 + i * 1000);
+		ring_push(&uc->unlocks, T0 + i * 1000);
+		ring_push(&idle->unlocks, T0 + i);
+		ring_push(&c->st.locks[1].fails, T0 + i * 1000);
+	}
+	/* failures after T0 + 4 s count; unlock requests after T0 + 7 s */
+	state_prune(&c->st, T0 + 4000, T0 + 7000);
+	assert_int_equal(uc->fails.n, 5);
+	assert_true(uc->fails.t[0] == T0 + 5000 && uc->fails.t[4] == T0 + 9000);
+	assert_int_equal(uc->unlocks.n, 2);
+	assert_true(uc->unlocks.t[0] == T0 + 8000 && uc->unlocks.t[1] == T0 + 9000);
+	assert_int_equal(idle->unlocks.n, 0);
+	assert_int_equal(c->st.locks[1].fails.n, 5);
+	assert_true(c->st.locks[1].fails.t[0] == T0 + 5000);
+	assert_int_equal(c->st.locks[0].fails.n, 0);
+	/* the windows still count what they counted */
+	assert_int_equal(ring_count_since(&uc->fails, T0 + 4000), 5);
+	assert_int_equal(ring_count_since(&uc->unlocks, T0 + 7000), 2);
+	text = saved_text(c);
+	assert_non_null(strstr(text, "\"bob\":{\"uses\":0,\"lockout_until\":0,\"fails\":[],"
+				"\"unlocks\":[]}"));
+	assert_null(strstr(text, "1795000004000"));
+	free(text);
+	/* nothing to drop: nothing changes */
+	state_prune(&c->st, T0, T0);
+	assert_int_equal(uc->fails.n, 5);
+	assert_int_equal(uc->unlocks.n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exact_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,11 +222,15 @@ void agent_finish(struct agent *a)
 bool agent_save_state(struct agent *a)
 {
 	enum sl_err e;
+	int64_t now;
 
 	if (!a->st.dirty)
 		return true;
 	if (a->audit)
 		a->st.audit_seq = audit_last_seq(a->audit);
+	now = time_now_ms();
+	state_prune(&a->st, now - a->set.fail_window * 1000,
+			now - a->set.unlock_rate_window * 1000);
 	a->saved_at = time_mono_ms();
 	e = state_save(&a->st, a->state_path, &a->set.locks);
 	if (e != SL_OK) {

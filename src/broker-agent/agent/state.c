@@ -57,6 +57,29 @@ void ring_clear(struct time_ring *r)
 	r->n = 0;
 }
 
+/* Drop the leading times at or before since. */
+static void ring_drop_until(struct time_ring *r, int64_t since)
+{
+	size_t k = 0;
+
+	while (k < r->n && r->t[k] <= since)
+		k++;
+	if (k == 0)
+		return;
+	memmove(&r->t[0], &r->t[k], (r->n - k) * sizeof(r->t[0]));
+	r->n -= k;
+}
+
+void state_prune(struct agent_state *st, int64_t fail_since, int64_t unlock_since)
+{
+	for (size_t i = 0; i < AGENT_LOCKS_MAX; i++)
+		ring_drop_until(&st->locks[i].fails, fail_since);
+	for (size_t i = 0; i < st->nusers; i++) {
+		ring_drop_until(&st->users[i].fails, fail_since);
+		ring_drop_until(&st->users[i].unlocks, unlock_since);
+	}
+}
+
 static int cmp_user(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct user_counters *)elem)->name);

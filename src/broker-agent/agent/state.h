@@ -77,4 +77,11 @@ size_t ring_count_since(const struct time_ring *r, int64_t since);
 int64_t ring_oldest_since(const struct time_ring *r, int64_t since);
 void ring_clear(struct time_ring *r);
 
+/* Forget the event times no window counts any more: failures at or before
+ * fail_since, unlock requests at or before unlock_since. Without this a
+ * user's rings stay full of old times for good, and state.json, written
+ * once a second while the agent is busy, grows with every user who ever
+ * used the lock. */
+void state_prune(struct agent_state *st, int64_t fail_since, int64_t unlock_since);
+
 #endif

@@ -1,5 +1,6 @@
 /* test_store.c - start-up refusals (exit codes, the file named), the user
- * store's reload on SIGHUP or a changed file, and the command line. */
+ * store's reload on SIGHUP or a changed file, the command line, and what
+ * state.json keeps. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -167,6 +168,48 @@ static void test_clean_shutdown(void **state)
 	free(log);
 }
 
+/* state.json keeps the failures the intrusion window still counts and
+ * forgets older ones, so that it does not grow with every failure ever. */
+static void test_checkpoint_forgets_old_failures(void **state)
+{
+	struct fx *f = *state;
+	const char *lock_fails = "\"cause\":\"\",\"fails\":[]";
+	struct harness_client *c = fx_client(f, "resident");
+	char path[HARNESS_PATH_MAX + 32], *text, *at, *edited;
+	struct sl_key forged;
+
+	assert_non_null(c);
+	snprintf(path, sizeof(path), "%s/state.json", f->state_dir);
+	assert_int_equal(fx_stop_agent(f), 0);
+	/* two failures on the lock in 2020, long outside the 300 s window */
+	text = harness_read_file(path);
+	assert_non_null(text);
+	at = strstr(text, lock_fails);
+	assert_non_null(at);
+	edited = malloc(strlen(text) + 64);
+	assert_non_null(edited);
+	sprintf(edited, "%.*s\"cause\":\"\",\"fails\":[1577836800000,1577836801000]%s",
+			(int)(at - text), text, at + strlen(lock_fails));
+	assert_int_equal(harness_write_file(path, edited, 0600), 0);
+	free(edited);
+	free(text);
+	assert_int_equal(fx_start_agent(f), 0);
+	assert_int_equal(fx_heartbeat(f, true, 60), 0);
+	assert_int_equal(fx_wait_state_online(f, true, FX_WAIT), 0);
+	/* one failure now: it counts, so it stays */
+	memset(&forged, 0x5a, sizeof(forged));
+	assert_int_equal(fx_refused(f, c, "resident", &forged, SL_ACTION_UNLOCK, 0,
+				SL_REASON_BAD_SIGNATURE, NULL), 0);
+	assert_int_equal(fx_stop_agent(f), 0);
+	text = harness_read_file(path);
+	assert_non_null(text);
+	if (strstr(text, "1577836800000") || strstr(text, "1577836801000") ||
+			strstr(text, lock_fails))
+		fail_msg("old failures kept or the new one lost: %s", text);
+	free(text);
+	harness_client_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +219,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reload_on_sighup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_on_change_and_bad_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clean_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_forgets_old_failures, setup,
+				teardown),
 	};
 	int rc;
 
