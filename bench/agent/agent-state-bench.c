@@ -1,7 +1,7 @@
 /*
  * agent-state-bench - how long the agent's checkpoint of its counters
  * (state_save: state.json written, synced and renamed into place) stalls
- * its loop, for two sizes of state:
+ * its loop, for three states:
  *   busy:  the replay cache full (1,024 request ids), one user, as in row 2
  *          of smartlock-bench;
  *   large: the same plus 1,000 users whose failure and unlock rings are
