@@ -74,6 +74,8 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 	[SL_ALERT_JAMMED] = {"Jammed", "the bolt is jammed", 1},
 	[SL_ALERT_AUDIT_FAILURE] = {"Audit failure",
 			"the audit log cannot be written; unlocking is refused", 1},
+	[SL_ALERT_RECOVERED] = {"Recovered after a crash",
+			"the agent repaired its files after a crash", 1},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {

@@ -962,3 +962,17 @@ fail:
 	audit_free_paths(paths, npaths);
 	return e;
 }
+
+bool audit_line_valid(const char *line, size_t len, uint64_t *seq, char hash[SL_SHA256_HEX + 1])
+{
+	struct rec_info ri;
+
+	parse_record(line, len, &ri);
+	if (!ri.valid)
+		return false;
+	if (seq)
+		*seq = ri.seq;
+	if (hash)
+		memcpy(hash, ri.hash, sizeof(ri.hash));
+	return true;
+}

@@ -345,6 +345,70 @@ static void test_torn_tail_refused(void **state)
 	assert_int_equal(e, SL_ERR_AUDIT_CHAIN);
 }
 
+static void append_raw(struct tmp *t, const void *data, size_t len)
+{
+	FILE *f = fopen(path_in(t, "audit.log"), "ab");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A torn line, then NUL bytes, after the last durable record: moved aside
+ * whole, the log opens and verifies, and goes on from the kept record. */
+static void test_torn_tail_repaired(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_repair rep;
+	struct audit_log *log;
+	enum sl_err e = SL_OK;
+	char zeros[5000];
+	char *q;
+
+	log = audit_open(t->dir, 0, &e);
+	append_n(log, 3);
+	audit_close(log);
+	/* an intact end: nothing to do */
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_OK);
+	assert_int_equal(rep.bytes, 0);
+	memset(zeros, 0, sizeof(zeros));
+	append_raw(t, "{\"v\":1,\"seq\":4,\"ti", 19);
+	append_raw(t, zeros, sizeof(zeros));
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_OK);
+	assert_int_equal(rep.bytes, 19 + sizeof(zeros));
+	assert_int_equal(rep.kept_seq, 3);
+	q = strstr(rep.quarantine, "/audit.torn-");
+	assert_non_null(q);
+	log = audit_open(t->dir, 0, &e);
+	assert_non_null(log);
+	assert_int_equal(audit_last_seq(log), 3);
+	append_n(log, 1);
+	audit_close(log);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_int_equal(res.records, 4);
+}
+
+/* A damaged line at or before the checkpoint is no crash's doing: left
+ * for the verifier, nothing moved. */
+static void test_repair_respects_checkpoint(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_repair rep;
+	struct audit_log *log;
+	enum sl_err e = SL_OK;
+
+	log = audit_open(t->dir, 0, &e);
+	append_n(log, 3);
+	audit_close(log);              /* audit.head names record 3 */
+	drop_last_lines(t, 1);
+	append_raw(t, "{\"v\":1,\"seq\":3,\"ti", 19);
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_ERR_AUDIT_CHAIN);
+	assert_int_equal(rep.bytes, 0);
+	assert_null(audit_open(t->dir, 0, &e));
+	assert_int_equal(e, SL_ERR_AUDIT_CHAIN);
+}
+
 static void test_write_failure_leaves_no_torn_line(void **state)
 {
 	struct tmp *t = *state;
@@ -433,6 +497,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampering_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_tampering_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_respects_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_no_torn_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_page, setup, teardown),

@@ -21,6 +21,7 @@
 #include "pipeline.h"
 #include "recover.h"
 #include "relay.h"
+#include "repair.h"
 #include "report.h"
 
 #define USERS_CHECK_MS 1000
@@ -87,7 +88,7 @@ static enum agent_exit open_audit(struct agent *a)
 	size_t n = 0;
 	enum sl_err e;
 
-	a->audit = audit_open(a->audit_path, (size_t)a->set.audit_rotate_bytes, &e);
+	e = repair_open_audit(a);
 	if (!a->audit) {
 		sl_log(SL_LOG_ERROR, "%s: cannot open the audit log: %s", a->audit_path,
 				e == SL_ERR_AUDIT_CHAIN ? "its last record is damaged" : sl_strerror(e));
@@ -168,8 +169,8 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	x = open_audit(a);
 	if (x != AGENT_EXIT_OK)
 		return x;
-	e = state_load(&a->st, a->state_path, &set->locks, msg, sizeof(msg));
-	if (e != SL_OK && e != SL_ERR_NOT_FOUND) {
+	e = repair_load_state(a, msg, sizeof(msg));
+	if (e != SL_OK) {
 		sl_log(SL_LOG_ERROR, "refusing to start: %s", msg);
 		return AGENT_EXIT_CONFIG;
 	}
@@ -181,7 +182,11 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	}
 	if (recovered)
 		sl_log(SL_LOG_NOTICE, "%s: brought up to date from %zu audit records after "
-				"an unclean stop", a->state_path, recovered);
+				"%s", a->state_path, recovered, a->nnotes ? "a repair" :
+				"an unclean stop (a crash, a kill or a power cut)");
+	else if (a->st.audit_seq_known)
+		sl_log(SL_LOG_NOTICE, "%s: up to date (the last stop was clean)", a->state_path);
+	repair_audit(a);
 	/* seqs strictly increase across restarts even if the state was lost */
 	base = (uint64_t)time_now_ms();
 	a->seq_next = a->st.seq_reserved + 1 > base ? a->st.seq_reserved + 1 : base;
@@ -430,6 +435,7 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 				report_state(a, &a->locks[i]);
 		if (!a->ready_announced) {
 			a->ready_announced = true;
+			repair_alert(a);
 			/* the exact text tests and the demo wait for */
 			sl_log(SL_LOG_NOTICE, "smartlock-agent: ready");
 		} else {
@@ -539,5 +545,8 @@ enum agent_exit agent_run(struct agent *a)
 	audit_lifecycle(a, "stop");
 	report_flush(a, time_mono_ms());
 	mqtt_disconnect(a->mqtt);
+	/* the checkpoint names the stop record: the next start knows the
+	 * stop was clean */
+	a->st.dirty = true;
 	return agent_save_state(a) ? AGENT_EXIT_OK : AGENT_EXIT_RUNTIME;
 }

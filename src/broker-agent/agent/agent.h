@@ -82,6 +82,8 @@ struct log_feed {
 	bool writing_throttled;         /* the next line queued is always sent */
 };
 
+#define AGENT_NOTES_MAX 2
+
 struct agent {
 	struct agent_settings set;
 	char users_path[SL_PATH_MAX + 16];
@@ -108,6 +110,8 @@ struct agent {
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
+	char notes[AGENT_NOTES_MAX][256];   /* repairs made at start, alerted once connected */
+	size_t nnotes;
 };
 
 /* Build the context from settings: load keys, users, state and the audit
