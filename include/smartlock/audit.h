@@ -142,4 +142,38 @@ struct audit_repair {
 #define SL_AUDIT_REPAIR_WINDOW (1024 * 1024)
 enum sl_err audit_repair_tail(const char *dir, struct audit_repair *rep);
 
+/* ---- the anchor (audit_anchor.c) ---- */
+
+/*
+ * audit.head can be deleted with the records it names. The agent keeps a
+ * second copy of the head in its state file beside the audit directory,
+ * <audit dir>/../state.json, as "audit_seq" (the last record it reflects)
+ * and "audit_hash" (that record's SHA-256), written only after the log is
+ * on disk. audit_verify_files() checks the log against it too, so
+ * deleting the last records and audit.head is found unless state.json is
+ * changed as well (and a deleted state.json is itself alerted by the
+ * agent). A state file without both fields is no anchor.
+ */
+#define AUDIT_ANCHOR_PATH_MAX 640
+
+struct audit_anchor {
+	bool present;
+	uint64_t seq;
+	char hash[SL_SHA256_HEX + 1];
+	char path[AUDIT_ANCHOR_PATH_MAX];
+};
+
+/* The anchor of the audit directory audit_dir: SL_OK (present), or
+ * SL_ERR_NOT_FOUND when there is none; other errors when unreadable. */
+enum sl_err audit_anchor_read(const char *audit_dir, struct audit_anchor *out);
+/* The same for the directory of the last of paths. */
+enum sl_err audit_anchor_read_beside(const char *const *paths, size_t n,
+		struct audit_anchor *out);
+
+/* The SHA-256 (hex) of the last record written (64 zeros if none). */
+const char *audit_last_hash(const struct audit_log *log);
+
+/* fdatasync the live file: everything appended so far is on disk. */
+enum sl_err audit_sync(struct audit_log *log);
+
 #endif

@@ -794,16 +794,37 @@ static bool read_checkpoint(const char *const *paths, size_t n, struct checkpoin
 	return is_hex64(cp->hash);
 }
 
+/* Records after the last one were deleted, as the agent's state shows. */
+static enum sl_err anchor_deleted(struct audit_verify_result *res, const char *const *paths,
+		const struct item *last, const struct audit_anchor *anchor)
+{
+	unsigned long long from = res->last_seq + 1, to = anchor->seq;
+
+	if (last->present) {
+		report(res, paths, last, "records %llu to %llu after line %llu were deleted "
+				"(the agent's state.json says the log reached %llu)", from, to,
+				(unsigned long long)last->line, to);
+	} else {
+		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
+				anchor->path);
+		snprintf(res->problem, sizeof(res->problem), "every record was deleted (the "
+				"agent's state.json says the log reached %llu)", to);
+	}
+	return SL_ERR_AUDIT_CHAIN;
+}
+
 enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		struct audit_verify_result *res)
 {
 	struct reader r = {paths, n, 0, NULL, 0, NULL, 0};
 	struct item prev2 = {0}, prev = {0}, cur, next;
 	struct checkpoint cp;
+	struct audit_anchor anchor;
 	enum sl_err e = SL_OK;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	audit_anchor_read_beside(paths, n, &anchor);
 	if (!read_checkpoint(paths, n, &cp)) {
 		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1, cp.path);
 		snprintf(res->problem, sizeof(res->problem), "the checkpoint audit.head is "
@@ -821,6 +842,13 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		if (cp.present && cur.ri.seq == cp.seq && strcmp(cur.ri.hash, cp.hash) != 0) {
 			e = report(res, paths, &cur, "record %llu (line %llu) was edited: it no "
 					"longer matches the checkpoint in audit.head",
+					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
+			goto out;
+		}
+		if (anchor.present && cur.ri.seq == anchor.seq &&
+				strcmp(cur.ri.hash, anchor.hash) != 0) {
+			e = report(res, paths, &cur, "record %llu (line %llu) was edited or "
+					"replaced: it no longer matches the agent's state.json",
 					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
 			goto out;
 		}
@@ -858,6 +886,8 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		}
 		e = SL_ERR_AUDIT_CHAIN;
 	}
+	if (e == SL_OK && anchor.present && res->last_seq < anchor.seq)
+		e = anchor_deleted(res, paths, &prev, &anchor);
 out:
 	if (r.f)
 		fclose(r.f);
@@ -975,4 +1005,16 @@ bool audit_line_valid(const char *line, size_t len, uint64_t *seq, char hash[SL_
 	if (hash)
 		memcpy(hash, ri.hash, sizeof(ri.hash));
 	return true;
+}
+
+const char *audit_last_hash(const struct audit_log *log)
+{
+	return log->head;
+}
+
+enum sl_err audit_sync(struct audit_log *log)
+{
+	if (log->fd < 0)
+		return SL_ERR_IO;
+	return fdatasync(log->fd) == 0 ? SL_OK : sl_err_from_errno(errno);
 }

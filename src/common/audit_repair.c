@@ -24,13 +24,25 @@ static enum sl_err checkpoint_seq(const char *dir, uint64_t *seq)
 	snprintf(path, sizeof(path), "%s/audit.head", dir);
 	e = atomic_read_file(path, 256, &text, NULL);
 	if (e == SL_ERR_NOT_FOUND)
-		return SL_OK;
+		return SL_OK;   /* the anchor may still name one */
 	if (e != SL_OK)
 		return e;
 	errno = 0;
 	*seq = strtoull(text, &end, 10);
 	e = errno || end == text || *end != ' ' ? SL_ERR_AUDIT_CHAIN : SL_OK;
 	free(text);
+	return e;
+}
+
+/* The last record known to be on disk: the later of audit.head and the
+ * agent's anchor. */
+static enum sl_err durable_seq(const char *dir, uint64_t *seq)
+{
+	struct audit_anchor anchor;
+	enum sl_err e = checkpoint_seq(dir, seq);
+
+	if (e == SL_OK && audit_anchor_read(dir, &anchor) == SL_OK && anchor.seq > *seq)
+		*seq = anchor.seq;
 	return e;
 }
 
@@ -91,7 +103,7 @@ enum sl_err audit_repair_tail(const char *dir, struct audit_repair *rep)
 
 	memset(rep, 0, sizeof(*rep));
 	snprintf(path, sizeof(path), "%s/audit.log", dir);
-	e = checkpoint_seq(dir, &head);
+	e = durable_seq(dir, &head);
 	if (e != SL_OK)
 		return e;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);

@@ -231,8 +231,18 @@ bool agent_save_state(struct agent *a)
 
 	if (!a->st.dirty)
 		return true;
-	if (a->audit)
+	if (a->audit) {
+		/* the anchor never names a record that is not on disk */
+		e = audit_sync(a->audit);
+		if (e != SL_OK) {
+			sl_log(SL_LOG_ERROR, "%s: cannot sync the audit log before saving the "
+					"state: %s", a->audit_path, sl_strerror(e));
+			return false;
+		}
 		a->st.audit_seq = audit_last_seq(a->audit);
+		snprintf(a->st.audit_hash, sizeof(a->st.audit_hash), "%s",
+				audit_last_hash(a->audit));
+	}
 	now = time_now_ms();
 	state_prune(&a->st, now - a->set.fail_window * 1000,
 			now - a->set.unlock_rate_window * 1000);

@@ -239,6 +239,58 @@ static void test_refuses_to_start_on_broken_log(void **state)
 	free(text);
 }
 
+/* `smartlockctl log verify --dir dir`: its exit code, output in *out. */
+static int ctl_verify(struct fx *f, const char *dir, char **out)
+{
+	char ctl[HARNESS_PATH_MAX], log[HARNESS_PATH_MAX + 16];
+	char *argv[] = {ctl, "log", "verify", "--dir", (char *)dir, NULL};
+	struct harness_proc p;
+
+	harness_build_path(ctl, sizeof(ctl), "src/cli/smartlockctl");
+	snprintf(log, sizeof(log), "%s/ctl-verify.log", f->dir);
+	unlink(log);
+	assert_int_equal(harness_proc_start(&p, log, argv, NULL), 0);
+	assert_int_equal(harness_proc_wait(&p, 10000), 0);
+	*out = harness_read_file(log);
+	return WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+}
+
+/* Deleting the newest records together with audit.head is found through
+ * the head the agent keeps in state.json: by the verifiers and at start. */
+static void test_tail_and_head_deleted(void **state)
+{
+	struct fx *f = *state;
+	char dir[HARNESS_PATH_MAX + 16], path[HARNESS_PATH_MAX + 32];
+	char **lines;
+	char *out = NULL;
+	size_t n;
+
+	make_history(f);
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	n = read_lines(path, &lines);
+	write_lines(path, lines, n - 3);
+	free_lines(lines, n);
+	snprintf(path, sizeof(path), "%s/audit.head", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(verify(f, dir, &out), 4);
+	if (!strstr(out, "were deleted (the agent's state.json says"))
+		fail_msg("--verify-audit says:\n%s", out);
+	free(out);
+	assert_int_equal(ctl_verify(f, dir, &out), 7);
+	assert_non_null(strstr(out, "were deleted (the agent's state.json says"));
+	free(out);
+	assert_int_not_equal(fx_start_agent(f), 0);
+	assert_int_equal(harness_proc_wait(&f->agent, FX_WAIT), 0);
+	assert_int_equal(WEXITSTATUS(f->agent.status), 4);
+	/* a directory with no audit log verifies nothing: an error */
+	snprintf(path, sizeof(path), "%s/empty", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(verify(f, path, &out), 4);
+	assert_non_null(strstr(out, "no audit log"));
+	free(out);
+}
+
 static void test_rotation_keeps_chain(void **state)
 {
 	struct fx *f = *state;
@@ -384,6 +436,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_verify_and_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_to_start_on_broken_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_and_head_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup_rotate, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_unwritable_fails_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_feed_throttled, setup_throttle, teardown),
