@@ -76,6 +76,8 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 			"the audit log cannot be written; unlocking is refused", 1},
 	[SL_ALERT_RECOVERED] = {"Recovered after a crash",
 			"the agent repaired its files after a crash", 1},
+	[SL_ALERT_DISK_LOW] = {"Disk almost full",
+			"little space is left for the audit log", 1},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {

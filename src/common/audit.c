@@ -452,8 +452,7 @@ static enum sl_err write_all(int fd, const char *buf, size_t len)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EACCES || errno == EROFS || errno == EPERM ?
-				SL_ERR_PERM : SL_ERR_IO;
+			return sl_err_from_errno(errno);
 		}
 		buf += w;
 		len -= (size_t)w;
@@ -499,7 +498,9 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 		log->file_first = log->seq;
 	if (sign_sha256_hex(line, len, log->head) != SL_OK)
 		return SL_ERR_CRYPTO;
-	if (durable && (fdatasync(log->fd) != 0 || write_head(log, false) != SL_OK))
+	if (durable && fdatasync(log->fd) != 0)
+		return sl_err_from_errno(errno);
+	if (durable && write_head(log, false) != SL_OK)
 		return SL_ERR_IO;
 	if (line_out) {
 		*line_out = strdup(line);

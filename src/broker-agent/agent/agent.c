@@ -15,6 +15,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "admin.h"
+#include "auditgap.h"
 #include "agent.h"
 #include "health.h"
 #include "mqtt.h"
@@ -506,6 +507,8 @@ enum agent_exit agent_run(struct agent *a)
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
+		if (a->set.audit_min_free_kb && a->space_checked + 1000 < deadline)
+			deadline = a->space_checked + 1000;
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -544,6 +547,7 @@ enum agent_exit agent_run(struct agent *a)
 			health_timeouts(a, &a->locks[i], now);
 		}
 		check_users_file(a, now);
+		auditgap_check_space(a, now);
 		if (a->reload) {
 			a->reload = false;
 			agent_reload_users(a);

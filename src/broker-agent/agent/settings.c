@@ -90,6 +90,7 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
+	INT("audit_min_free_kb", audit_min_free_kb, 0, INT64_C(1) << 40),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
 	STR("broker_host", broker_host),
@@ -150,6 +151,7 @@ void settings_defaults(struct agent_settings *s)
 	s->unlock_rate_window = 300;
 	s->audit_rotate_bytes = 1024 * 1024;
 	s->log_page_max = 100;
+	s->audit_min_free_kb = 10240;
 	s->log_level = SL_LOG_NOTICE;
 }
 
