@@ -114,6 +114,7 @@ static const struct sl_config_key keys[] = {
 	INT("log_live_max", log_live_max, 1, 1000000),
 	INT("log_page_max", log_page_max, 1, 500),
 	STR("passwd_file", passwd_file),
+	{"persistent_session", SL_CFG_BOOL, false, OFF(persistent_session), 0, 0, 0, NULL},
 	INT("reconnect_max_ms", reconnect_max_ms, 100, 600000),
 	INT("reconnect_min_ms", reconnect_min_ms, 10, 600000),
 	INT("replay_cache_size", replay_cache_size, 16, 1 << 20),
@@ -152,6 +153,7 @@ void settings_defaults(struct agent_settings *s)
 	s->audit_rotate_bytes = 1024 * 1024;
 	s->log_page_max = 100;
 	s->audit_min_free_kb = 10240;
+	s->persistent_session = true;
 	s->log_level = SL_LOG_NOTICE;
 }
 
