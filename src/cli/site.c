@@ -489,6 +489,36 @@ static const char init_usage[] =
 	"                        [--lockd-state PATH] [--backend sim|gpio]\n"
 	"                        [--pbkdf2-iterations N]\n";
 
+/* Is path a plugin Mosquitto can load: absolute, a readable regular file
+ * that starts like a shared object (ELF)? Says why not. */
+static bool plugin_usable(const char *path)
+{
+	unsigned char magic[4];
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	if (path[0] != '/') {
+		say_error("--plugin %s: give an absolute path (Mosquitto loads it from its own "
+				"directory)", path);
+		return false;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		say_error("--plugin %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\x7f" "ELF", 4) != 0) {
+		say_error("--plugin %s: not a shared object (no ELF header)", path);
+		return false;
+	}
+	return true;
+}
+
 /* The installed plugin: a path given at build time, else next to this
  * program (build tree or install prefix), else the system library dirs. */
 static bool find_plugin(char *out, size_t size)
@@ -1165,6 +1195,8 @@ int site_cmd_init(int argc, char **argv)
 	if (o.plugin) {
 		if (!copy(p.plugin, sizeof(p.plugin), o.plugin))
 			return SITE_EXIT_USAGE;
+		if (!plugin_usable(p.plugin))
+			return SITE_EXIT_CONFIG;
 	} else if (!find_plugin(p.plugin, sizeof(p.plugin))) {
 		say_error("cannot find %s: give --plugin PATH", PLUGIN_NAME);
 		return SITE_EXIT_CONFIG;

@@ -37,17 +37,11 @@ struct audit_log {
 	int64_t checked;        /* time_mono_ms() of the last writable check */
 };
 
-/* Copy at most max-1 bytes of src, then replace control characters and
- * invalid UTF-8 with '?'. */
+/* Copy at most max-1 bytes of src, control characters and invalid UTF-8
+ * as '?', format characters (bidi controls) written out (utf8_escape). */
 static void copy_clean(char *dst, size_t max, const char *src)
 {
-	size_t n = src ? strlen(src) : 0;
-
-	if (n >= max)
-		n = max - 1;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-	utf8_sanitize(dst);
+	utf8_escape(dst, max, src ? src : "", src ? strlen(src) : 0);
 }
 
 /* Append s as a JSON string (quotes included) to buf at *pos. */
