@@ -13,12 +13,7 @@
 
 static bool hex64(const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == SL_SHA256_HEX;
+	return strspn(s, "0123456789abcdef") == SL_SHA256_HEX && s[SL_SHA256_HEX] == '\0';
 }
 
 /* "<dir>/../state.json" for an audit directory "<dir>". */

@@ -249,40 +249,32 @@ static void test_nul_padded_audit_tail(void **state)
 	free(q);
 }
 
-static void test_truncated_state(void **state)
+/* Protection, a clean stop, then state.json cut to size bytes (-1:
+ * deleted); the next start must rebuild it. */
+static void state_lost(struct fx *f, off_t size, const char *what)
 {
-	struct fx *f = *state;
 	char path[HARNESS_PATH_MAX + 16];
 	int64_t until = protect(f);
 
 	assert_int_equal(fx_stop_agent(f), 0);
 	snprintf(path, sizeof(path), "%s/state.json", f->state_dir);
-	assert_int_equal(truncate(path, 20), 0);
-	restart_repaired(f, until, "damaged");
+	assert_int_equal(size < 0 ? unlink(path) : truncate(path, size), 0);
+	restart_repaired(f, until, what);
+}
+
+static void test_truncated_state(void **state)
+{
+	state_lost(*state, 20, "damaged");
 }
 
 static void test_empty_state(void **state)
 {
-	struct fx *f = *state;
-	char path[HARNESS_PATH_MAX + 16];
-	int64_t until = protect(f);
-
-	assert_int_equal(fx_stop_agent(f), 0);
-	snprintf(path, sizeof(path), "%s/state.json", f->state_dir);
-	assert_int_equal(truncate(path, 0), 0);
-	restart_repaired(f, until, "damaged");
+	state_lost(*state, 0, "damaged");
 }
 
 static void test_deleted_state(void **state)
 {
-	struct fx *f = *state;
-	char path[HARNESS_PATH_MAX + 16];
-	int64_t until = protect(f);
-
-	assert_int_equal(fx_stop_agent(f), 0);
-	snprintf(path, sizeof(path), "%s/state.json", f->state_dir);
-	assert_int_equal(unlink(path), 0);
-	restart_repaired(f, until, "missing");
+	state_lost(*state, -1, "missing");
 }
 
 /* After a clean stop the next start says so, not "unclean". */

@@ -412,14 +412,15 @@ static void test_users_and_log(void **state)
 
 /* ---- a site made by smartlockctl init: plugin, TLS, hashed passwords ---- */
 
-static int site(void **state)
+/* A site made by init, the agent run as agent_user (NULL: as we are). */
+static int site_as(void **state, const char *agent_user)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	int rc;
 
 	if (!f)
 		return -1;
-	rc = stack_site_up(&f->s);
+	rc = stack_site_up_as(&f->s, agent_user);
 	if (rc != 0) {
 		stack_teardown(&f->s);
 		free(f);
@@ -432,31 +433,20 @@ static int site(void **state)
 	return 0;
 }
 
+static int site(void **state)
+{
+	return site_as(state, NULL);
+}
+
 /* As root, the production layout: the agent's files belong to nobody,
  * who runs the agent; the password file is also the broker's group's. */
 static int site_nobody(void **state)
 {
-	struct fixture *f;
-	int rc;
-
 	if (geteuid() != 0 || !getpwnam("nobody") || access("/usr/bin/setpriv", X_OK) != 0) {
 		print_message("needs root, the user nobody and setpriv: skipped\n");
 		skip();
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	rc = stack_site_up_as(&f->s, "nobody");
-	if (rc != 0) {
-		stack_teardown(&f->s);
-		free(f);
-		if (rc == 77)
-			skip();
-		return -1;
-	}
-	paths(f);
-	*state = f;
-	return 0;
+	return site_as(state, "nobody");
 }
 
 static void site_file(const struct fixture *f, const char *name, char *buf, size_t size)
