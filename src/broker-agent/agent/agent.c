@@ -429,8 +429,10 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 		break;
 	case INBOX_CONNECTED:
 		if (it->code != 0) {
-			sl_log(SL_LOG_ERROR, "the broker refused the connection as %s: %s",
-					a->set.broker_user, mosquitto_connack_string(it->code));
+			sl_log(SL_LOG_ERROR, "the broker refused the connection as %s: %s%s",
+					a->set.broker_user, mosquitto_connack_string(it->code),
+					it->code == 4 || it->code == 5 ? " (a wrong broker_password, or "
+					"the broker cannot read its password file: see its log)" : "");
 			mqtt_lost(a->mqtt, now);
 			break;
 		}
