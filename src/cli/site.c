@@ -1405,13 +1405,69 @@ static int load_site(const char *dir, struct site_info *si)
 	return 0;
 }
 
+/* The site's user store (twice: one to change, one to restore) and
+ * password file; the new name must be free in both. */
+static int load_user_files(const struct user_opts *o, const struct site_info *si,
+		struct user_store **st, struct user_store **orig, struct passwd_file **pf)
+{
+	char msg[512];
+
+	*st = user_store_load(si->users_file, msg, sizeof(msg));
+	*orig = *st ? user_store_load(si->users_file, msg, sizeof(msg)) : NULL;
+	*pf = *orig ? passwd_load(si->passwd_file, msg, sizeof(msg)) : NULL;
+	if (!*pf) {
+		say_error("%s", msg);
+		return SITE_EXIT_CONFIG;
+	}
+	if (user_store_find(*st, o->name) || passwd_find(*pf, o->name) ||
+			strcmp(o->name, "agent") == 0) {
+		say_error("user add: %s exists already (as a user, a lock or the agent)", o->name);
+		return SITE_EXIT_EXISTS;
+	}
+	return SITE_EXIT_OK;
+}
+
+/* The new user's enrolment file at out (never replacing one). */
+static int write_enrolment(const struct user_opts *o, const struct site_info *si,
+		const struct sl_user *u, const char *password, const char *out)
+{
+	struct sl_enrolment e;
+	int rc = SITE_EXIT_OK;
+
+	memset(&e, 0, sizeof(e));
+	e.role = o->role;
+	e.port = si->port;
+	e.tls = true;
+	e.key = u->key;
+	if (!copy(e.user, sizeof(e.user), o->name) || !copy(e.lock, sizeof(e.lock), si->lock) ||
+			!copy(e.host, sizeof(e.host), si->host) ||
+			!copy(e.cafile, sizeof(e.cafile), si->cafile) ||
+			!copy(e.password, sizeof(e.password), password)) {
+		say_error("%s/site.conf: a value is too long", o->site);
+		rc = SITE_EXIT_CONFIG;
+	} else {
+		switch (enrol_save(out, &e, false)) {
+		case SL_OK:
+			break;
+		case SL_ERR_EXISTS:
+			say_error("%s exists already: refusing to overwrite it", out);
+			rc = SITE_EXIT_EXISTS;
+			break;
+		default:
+			say_error("cannot write %s", out);
+			rc = SITE_EXIT_FAIL;
+		}
+	}
+	enrol_wipe(&e);
+	return rc;
+}
+
 int site_cmd_user(int argc, char **argv)
 {
 	struct user_opts o;
 	struct site_info si;
 	struct user_store *st = NULL, *orig = NULL;
 	struct passwd_file *pf = NULL;
-	struct sl_enrolment e;
 	struct sl_user u;
 	char out[PATH_MAX], msg[512];
 	char password[PW_MAX];
@@ -1426,27 +1482,11 @@ int site_cmd_user(int argc, char **argv)
 	}
 	if (load_site(o.site, &si) != 0)
 		return SITE_EXIT_CONFIG;
-	memset(&e, 0, sizeof(e));
 	memset(&u, 0, sizeof(u));
 	memset(password, 0, sizeof(password));
-	rc = SITE_EXIT_CONFIG;
-	st = user_store_load(si.users_file, msg, sizeof(msg));
-	orig = st ? user_store_load(si.users_file, msg, sizeof(msg)) : NULL;
-	if (!st || !orig) {
-		say_error("%s", msg);
+	rc = load_user_files(&o, &si, &st, &orig, &pf);
+	if (rc != SITE_EXIT_OK)
 		goto out;
-	}
-	pf = passwd_load(si.passwd_file, msg, sizeof(msg));
-	if (!pf) {
-		say_error("%s", msg);
-		goto out;
-	}
-	if (user_store_find(st, o.name) || passwd_find(pf, o.name) ||
-			strcmp(o.name, "agent") == 0) {
-		say_error("user add: %s exists already (as a user, a lock or the agent)", o.name);
-		rc = SITE_EXIT_EXISTS;
-		goto out;
-	}
 	if (o.out ? !copy(out, sizeof(out), o.out) :
 			snprintf(out, sizeof(out), "%s.enrol", o.name) >= (int)sizeof(out)) {
 		rc = SITE_EXIT_USAGE;
@@ -1471,30 +1511,11 @@ int site_cmd_user(int argc, char **argv)
 	}
 	/* 1: the enrolment (refuses to overwrite), 2: the agent's store,
 	 * 3: the broker's password file; undone in reverse on failure */
-	e.role = o.role;
-	e.port = si.port;
-	e.tls = true;
-	e.key = u.key;
-	if (!copy(e.user, sizeof(e.user), o.name) || !copy(e.lock, sizeof(e.lock), si.lock) ||
-			!copy(e.host, sizeof(e.host), si.host) ||
-			!copy(e.cafile, sizeof(e.cafile), si.cafile) ||
-			!copy(e.password, sizeof(e.password), password)) {
-		say_error("%s/site.conf: a value is too long", o.site);
-		rc = SITE_EXIT_CONFIG;
+	rc = write_enrolment(&o, &si, &u, password, out);
+	if (rc != SITE_EXIT_OK)
 		goto out;
-	}
-	switch (enrol_save(out, &e, false)) {
-	case SL_OK:
-		enrol_written = true;
-		break;
-	case SL_ERR_EXISTS:
-		say_error("%s exists already: refusing to overwrite it", out);
-		rc = SITE_EXIT_EXISTS;
-		goto out;
-	default:
-		say_error("cannot write %s", out);
-		goto out;
-	}
+	enrol_written = true;
+	rc = SITE_EXIT_FAIL;
 	u.from = o.from;
 	u.until = o.until;
 	copy(u.schedule, sizeof(u.schedule), o.schedule);
@@ -1526,7 +1547,6 @@ out:
 		if (enrol_written)
 			unlink(out);
 	}
-	enrol_wipe(&e);
 	OPENSSL_cleanse(&u, sizeof(u));
 	OPENSSL_cleanse(password, sizeof(password));
 	passwd_destroy(pf);

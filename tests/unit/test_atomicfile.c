@@ -279,8 +279,8 @@ static void assert_owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
 static void test_replace_keeps_owner_as_root(void **state)
 {
 	char path[128], msg[256];
-	uid_t uid;
-	gid_t gid, own;
+	uid_t uid = 0;
+	gid_t gid = 0, own = 0;
 
 	const char *dir = *state;
 	if (geteuid() != 0 || !other_ids(&uid, &gid, &own)) {
@@ -304,8 +304,8 @@ static void test_replace_keeps_owner_as_root(void **state)
 static void test_replace_unprivileged(void **state)
 {
 	char sub[128], path[160], msg[256];
-	uid_t uid;
-	gid_t gid, own;
+	uid_t uid = 0;
+	gid_t gid = 0, own = 0;
 	pid_t pid;
 	int status;
 
