@@ -48,6 +48,7 @@ static int verify_audit(const char *dir)
 		return AGENT_EXIT_AUDIT;
 	}
 	if (n == 0) {
+		audit_free_paths(paths, n);
 		fprintf(stderr, "smartlock-agent: %s: no audit log here\n", dir);
 		return AGENT_EXIT_AUDIT;
 	}
