@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "smartlock/error.h"
+#include "smartlock/sign.h"
 
 #define SL_AUDIT_LINE_MAX 2048
 
@@ -113,5 +114,66 @@ enum sl_err audit_check_writable(const struct audit_log *log);
  * the first record not returned, 0 when the end was reached. */
 enum sl_err audit_read_page(const char *dir, uint64_t from_seq, size_t max_records,
 		size_t max_bytes, char ***lines, size_t *n, uint64_t *next_seq);
+
+/* Is line (len bytes, no newline) a well-formed record? Its seq and
+ * SHA-256 (hex) into *seq and hash when it is (either may be NULL). */
+bool audit_line_valid(const char *line, size_t len, uint64_t *seq,
+		char hash[SL_SHA256_HEX + 1]);
+
+/* ---- crash repair (audit_repair.c) ---- */
+
+struct audit_repair {
+	size_t bytes;           /* bytes moved aside; 0 = nothing to repair */
+	uint64_t kept_seq;      /* the last record kept */
+	char quarantine[640];   /* where the bytes went */
+};
+
+/*
+ * A power cut can leave the live audit.log ending in a torn line or in NUL
+ * bytes (blocks allocated, data never written). Find the last valid
+ * record within the last SL_AUDIT_REPAIR_WINDOW bytes, copy every byte
+ * after it into <dir>/audit.torn-<unix ms> (mode 0600, durably) and cut
+ * the log there (durably). Nothing is removed at or before the checkpoint
+ * in audit.head (a record known to be on disk): then, as when the window
+ * holds no valid record, SL_ERR_AUDIT_CHAIN and nothing changes. SL_OK
+ * with rep->bytes 0 when the file's end is intact (a damage elsewhere is
+ * not a torn tail and is left to the verifier).
+ */
+#define SL_AUDIT_REPAIR_WINDOW (1024 * 1024)
+enum sl_err audit_repair_tail(const char *dir, struct audit_repair *rep);
+
+/* ---- the anchor (audit_anchor.c) ---- */
+
+/*
+ * audit.head can be deleted with the records it names. The agent keeps a
+ * second copy of the head in its state file beside the audit directory,
+ * <audit dir>/../state.json, as "audit_seq" (the last record it reflects)
+ * and "audit_hash" (that record's SHA-256), written only after the log is
+ * on disk. audit_verify_files() checks the log against it too, so
+ * deleting the last records and audit.head is found unless state.json is
+ * changed as well (and a deleted state.json is itself alerted by the
+ * agent). A state file without both fields is no anchor.
+ */
+#define AUDIT_ANCHOR_PATH_MAX 640
+
+struct audit_anchor {
+	bool present;
+	uint64_t seq;
+	char hash[SL_SHA256_HEX + 1];
+	char path[AUDIT_ANCHOR_PATH_MAX];
+};
+
+/* The anchor of the audit directory audit_dir: SL_OK (present), or
+ * SL_ERR_NOT_FOUND when there is none; other errors when unreadable. */
+enum sl_err audit_anchor_read(const char *audit_dir, struct audit_anchor *out);
+/* The same for the directory of the last of paths. */
+enum sl_err audit_anchor_read_beside(const char *const *paths, size_t n,
+		struct audit_anchor *out);
+
+/* The SHA-256 (hex) of the last record written (64 zeros if none). */
+const char *audit_last_hash(const struct audit_log *log);
+
+/* fdatasync the live file: everything appended so far is on disk. */
+enum sl_err audit_sync(struct audit_log *log);
 
 #endif

@@ -67,6 +67,8 @@ enum sl_err {
 	/* audit log */
 	SL_ERR_AUDIT_CHAIN,     /* the hash chain does not verify */
 
+	SL_ERR_NO_SPACE,        /* no space left on the device (ENOSPC, EDQUOT) */
+
 	SL_ERR_COUNT_           /* number of codes; not an error */
 };
 
@@ -77,7 +79,8 @@ const char *sl_strerror(enum sl_err err);
 const char *sl_errname(enum sl_err err);
 
 /* The code for a failed system call's errno: not-found (ENOENT, ENOTDIR),
- * permission (EACCES, EPERM, EROFS), exists, no-memory, else io. */
+ * permission (EACCES, EPERM, EROFS), exists, no-memory, no-space (ENOSPC,
+ * EDQUOT), else io. */
 enum sl_err sl_err_from_errno(int e);
 
 #endif

@@ -10,7 +10,9 @@
  * agent (account "agent"), each lock (account = its lock id) and every user
  * has a line. '#' lines and blank lines are ignored. Mode 0640, readable by
  * the mosquitto group; it holds no signing key and no clear password.
- * Written atomically by the agent and smartlockctl; read by the plugin.
+ * Written atomically by the agent and smartlockctl, both through
+ * account_passwd_apply() (account.h), keeping owner, group and mode; read
+ * by the plugin.
  *
  * (added) An optional sixth field says whether the account receives
  * securityAlert: "alerts" or "noalerts" (absent = "noalerts"); owners

@@ -127,6 +127,8 @@ enum sl_alert_kind {
 	SL_ALERT_LOCK_ONLINE,   /* "lock-online" */
 	SL_ALERT_JAMMED,        /* "jammed" */
 	SL_ALERT_AUDIT_FAILURE, /* "audit-failure": audit log not writable */
+	SL_ALERT_RECOVERED,     /* "recovered": files repaired after a crash */
+	SL_ALERT_DISK_LOW,      /* "disk-low": little space left for the audit log */
 	SL_ALERT_COUNT_
 };
 

@@ -32,4 +32,19 @@ size_t utf8_sanitize_n(char *s, size_t n);
 /* The same for a NUL-terminated string (NULL does nothing). */
 void utf8_sanitize(char *s);
 
+/* True when the valid n-byte sequence at p is an invisible format
+ * character that can reorder or hide the text around it: the bidi
+ * controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069),
+ * zero-width and invisible characters (U+00AD, U+180E, U+200B-U+200D,
+ * U+2060-U+2064, U+206A-U+206F, U+FEFF, U+FFF9-U+FFFB) and tags
+ * (U+E0001, U+E0020-U+E007F). */
+bool utf8_is_format(const unsigned char *p, size_t n);
+
+/* Text for a log line: the n bytes at src into dst (size > 0, always
+ * NUL-terminated), controls and invalid bytes as '?' (as utf8_sanitize_n),
+ * format characters written out as "\u202E" ("\U000E0001" above U+FFFF)
+ * so that they can be seen and do nothing. Stops before a character that
+ * would not fit. Returns the length written. */
+size_t utf8_escape(char *dst, size_t size, const char *src, size_t n);
+
 #endif

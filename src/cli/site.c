@@ -32,6 +32,7 @@
 #include <openssl/x509v3.h>
 
 #include "site.h"
+#include "smartlock/account.h"
 #include "smartlock/atomicfile.h"
 #include "smartlock/config.h"
 #include "smartlock/enrol.h"
@@ -430,6 +431,8 @@ static const struct sl_config_key site_keys[] = {
 	{"host", SL_CFG_STRING, true, SI(host), 0, 0, NULL},
 	{"lock", SL_CFG_NAME, true, SI(lock), 0, 0, NULL},
 	{"passwd_file", SL_CFG_STRING, true, SI(passwd_file), 0, 0, NULL},
+	/* read from older sites and ignored: the cost is the agent account's
+	 * (account.h) */
 	{"pbkdf2_iterations", SL_CFG_INT, false, offsetof(struct site_info, iterations), 0,
 		SL_PBKDF2_MIN_ITERATIONS, SL_PBKDF2_MAX_ITERATIONS, NULL},
 	{"port", SL_CFG_INT, true, offsetof(struct site_info, port), 0, 1, 65535, NULL},
@@ -485,6 +488,36 @@ static const char init_usage[] =
 	"                        [--agent-user USER] [--state-dir DIR] [--passwd PATH]\n"
 	"                        [--lockd-state PATH] [--backend sim|gpio]\n"
 	"                        [--pbkdf2-iterations N]\n";
+
+/* Is path a plugin Mosquitto can load: absolute, a readable regular file
+ * that starts like a shared object (ELF)? Says why not. */
+static bool plugin_usable(const char *path)
+{
+	unsigned char magic[4];
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	if (path[0] != '/') {
+		say_error("--plugin %s: give an absolute path (Mosquitto loads it from its own "
+				"directory)", path);
+		return false;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		say_error("--plugin %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\x7f" "ELF", 4) != 0) {
+		say_error("--plugin %s: not a shared object (no ELF header)", path);
+		return false;
+	}
+	return true;
+}
 
 /* The installed plugin: a path given at build time, else next to this
  * program (build tree or install prefix), else the system library dirs. */
@@ -800,7 +833,9 @@ static int hand_to_agent(const struct init_opts *o, const struct init_paths *p)
 	rc |= chown(p->keys_dir, uid, gid);
 	rc |= chown(p->lock_key, uid, gid);
 	rc |= chown(p->state_dir, uid, pw_gid);
-	rc |= chmod(p->state_dir, 0750);
+	/* set-group-id: what the agent writes there (the password file
+	 * replaced) is the broker's group's from the start */
+	rc |= chmod(p->state_dir, 02750);
 	rc |= chown(p->users, uid, gid);
 	rc |= chown(p->passwd, uid, pw_gid);
 	rc |= chmod(p->passwd, 0640);
@@ -895,25 +930,44 @@ out:
 	return rc;
 }
 
-static int add_account(struct passwd_file *pf, const char *name, enum sl_passwd_role role,
-		bool home_only, bool alerts, const char *password, int64_t iterations)
+/* Hash password into e and add the line to pf. */
+static int add_line(struct passwd_file *pf, struct sl_passwd_entry *e, const char *password,
+		int64_t iterations)
+{
+	enum sl_err rc;
+
+	rc = passwd_hash_iter(password, (unsigned)iterations, e->hash, sizeof(e->hash));
+	if (rc == SL_OK)
+		rc = passwd_set(pf, e);
+	if (rc != SL_OK)
+		say_error("cannot hash the password of %s: %s", e->name, sl_strerror(rc));
+	OPENSSL_cleanse(e, sizeof(*e));
+	return rc == SL_OK ? 0 : -1;
+}
+
+/* The agent's or a lock's broker line (home-only, no alerts). */
+static int add_daemon_account(struct passwd_file *pf, const char *name,
+		enum sl_passwd_role role, const char *password, int64_t iterations)
 {
 	struct sl_passwd_entry e;
-	enum sl_err rc;
 
 	memset(&e, 0, sizeof(e));
 	if (!copy(e.name, sizeof(e.name), name))
 		return -1;
 	e.role = role;
-	e.home_only = home_only;
+	e.home_only = true;
 	e.enabled = true;
-	e.alerts = alerts;
-	rc = passwd_hash_iter(password, (unsigned)iterations, e.hash, sizeof(e.hash));
-	if (rc == SL_OK)
-		rc = passwd_set(pf, &e);
-	if (rc != SL_OK)
-		say_error("cannot hash the password of %s: %s", name, sl_strerror(rc));
-	return rc == SL_OK ? 0 : -1;
+	return add_line(pf, &e, password, iterations);
+}
+
+/* A user's broker line, made by the account rules. */
+static int add_user_account(struct passwd_file *pf, const struct sl_user *u,
+		const char *password, int64_t iterations)
+{
+	struct sl_passwd_entry e;
+
+	account_entry(u, NULL, false, &e);
+	return add_line(pf, &e, password, iterations);
 }
 
 /* broker_* lines shared by agent.conf and lockd.conf */
@@ -980,13 +1034,9 @@ static int create_accounts(const struct init_opts *o, const struct init_paths *p
 	st = user_store_create();
 	if (!st)
 		goto out;
-	copy(u.name, sizeof(u.name), o->owner);         /* checked: a valid name */
-	u.role = SL_ROLE_OWNER;
+	if (account_new_user(&u, o->owner, SL_ROLE_OWNER, o->lock, time_now_ms()) != SL_OK)
+		goto out;
 	u.key = s.owner_key;
-	u.status = SL_USER_ACTIVE;
-	snprintf(u.locks, sizeof(u.locks), "*");
-	u.alerts = true;
-	u.created = time_now_ms();
 	if (user_store_add(st, &u) != SL_OK)
 		goto out;
 	if (exists(p->users)) {
@@ -1001,9 +1051,9 @@ static int create_accounts(const struct init_opts *o, const struct init_paths *p
 
 	/* the plugin's password file */
 	pf = passwd_create();
-	if (!pf || add_account(pf, "agent", SL_PW_AGENT, true, false, s.agent_pw, o->iterations) ||
-			add_account(pf, o->lock, SL_PW_LOCK, true, false, s.lock_pw, o->iterations) ||
-			add_account(pf, o->owner, SL_PW_OWNER, false, true, s.owner_pw, o->iterations))
+	if (!pf || add_daemon_account(pf, "agent", SL_PW_AGENT, s.agent_pw, o->iterations) ||
+			add_daemon_account(pf, o->lock, SL_PW_LOCK, s.lock_pw, o->iterations) ||
+			add_user_account(pf, &u, s.owner_pw, o->iterations))
 		goto out;
 	if (exists(p->passwd)) {
 		say_error("%s exists already: refusing to overwrite it", p->passwd);
@@ -1119,8 +1169,7 @@ static int create_site_conf(const struct init_opts *o, const struct init_paths *
 	text_add(&t, "# The smartlock site in %s (no secrets), for smartlockctl user add.\n", o->dir);
 	text_add(&t, "lock = %s\nhost = %s\nport = %lld\nsocket = %s\ncafile = %s\n",
 			o->lock, first, (long long)o->port, p->socket, p->ca_crt);
-	text_add(&t, "passwd_file = %s\nusers_file = %s\npbkdf2_iterations = %lld\n",
-			p->passwd, p->users, (long long)o->iterations);
+	text_add(&t, "passwd_file = %s\nusers_file = %s\n", p->passwd, p->users);
 	rc = write_text_new(p->site_conf, &t, 0644);
 	text_free(&t);
 	return rc;
@@ -1146,6 +1195,8 @@ int site_cmd_init(int argc, char **argv)
 	if (o.plugin) {
 		if (!copy(p.plugin, sizeof(p.plugin), o.plugin))
 			return SITE_EXIT_USAGE;
+		if (!plugin_usable(p.plugin))
+			return SITE_EXIT_CONFIG;
 	} else if (!find_plugin(p.plugin, sizeof(p.plugin))) {
 		say_error("cannot find %s: give --plugin PATH", PLUGIN_NAME);
 		return SITE_EXIT_CONFIG;
@@ -1337,22 +1388,12 @@ static int parse_user(int argc, char **argv, struct user_opts *o)
 	return 0;
 }
 
-/* A file replaced atomically by root belongs to root afterwards: give it
- * back to whoever owned it (the agent's user, the broker's group). */
-static void keep_owner(const char *path, const struct stat *before)
-{
-	if (geteuid() == 0 && chown(path, before->st_uid, before->st_gid) != 0)
-		say_error("warning: cannot give %s back to uid %u: %s", path,
-				(unsigned)before->st_uid, strerror(errno));
-}
-
 static int load_site(const char *dir, struct site_info *si)
 {
 	struct sl_config_error err;
 	char path[PATH_MAX], msg[512];
 
 	memset(si, 0, sizeof(*si));
-	si->iterations = SL_PBKDF2_ITERATIONS;
 	if (!join(path, sizeof(path), dir, "site.conf"))
 		return -1;
 	if (config_load(path, false, site_keys, sizeof(site_keys) / sizeof(site_keys[0]),
@@ -1364,18 +1405,72 @@ static int load_site(const char *dir, struct site_info *si)
 	return 0;
 }
 
+/* The site's user store (twice: one to change, one to restore) and
+ * password file; the new name must be free in both. */
+static int load_user_files(const struct user_opts *o, const struct site_info *si,
+		struct user_store **st, struct user_store **orig, struct passwd_file **pf)
+{
+	char msg[512];
+
+	*st = user_store_load(si->users_file, msg, sizeof(msg));
+	*orig = *st ? user_store_load(si->users_file, msg, sizeof(msg)) : NULL;
+	*pf = *orig ? passwd_load(si->passwd_file, msg, sizeof(msg)) : NULL;
+	if (!*pf) {
+		say_error("%s", msg);
+		return SITE_EXIT_CONFIG;
+	}
+	if (user_store_find(*st, o->name) || passwd_find(*pf, o->name) ||
+			strcmp(o->name, "agent") == 0) {
+		say_error("user add: %s exists already (as a user, a lock or the agent)", o->name);
+		return SITE_EXIT_EXISTS;
+	}
+	return SITE_EXIT_OK;
+}
+
+/* The new user's enrolment file at out (never replacing one). */
+static int write_enrolment(const struct user_opts *o, const struct site_info *si,
+		const struct sl_user *u, const char *password, const char *out)
+{
+	struct sl_enrolment e;
+	int rc = SITE_EXIT_OK;
+
+	memset(&e, 0, sizeof(e));
+	e.role = o->role;
+	e.port = si->port;
+	e.tls = true;
+	e.key = u->key;
+	if (!copy(e.user, sizeof(e.user), o->name) || !copy(e.lock, sizeof(e.lock), si->lock) ||
+			!copy(e.host, sizeof(e.host), si->host) ||
+			!copy(e.cafile, sizeof(e.cafile), si->cafile) ||
+			!copy(e.password, sizeof(e.password), password)) {
+		say_error("%s/site.conf: a value is too long", o->site);
+		rc = SITE_EXIT_CONFIG;
+	} else {
+		switch (enrol_save(out, &e, false)) {
+		case SL_OK:
+			break;
+		case SL_ERR_EXISTS:
+			say_error("%s exists already: refusing to overwrite it", out);
+			rc = SITE_EXIT_EXISTS;
+			break;
+		default:
+			say_error("cannot write %s", out);
+			rc = SITE_EXIT_FAIL;
+		}
+	}
+	enrol_wipe(&e);
+	return rc;
+}
+
 int site_cmd_user(int argc, char **argv)
 {
 	struct user_opts o;
 	struct site_info si;
 	struct user_store *st = NULL, *orig = NULL;
 	struct passwd_file *pf = NULL;
-	struct sl_passwd_entry pe;
-	struct sl_enrolment e;
 	struct sl_user u;
 	char out[PATH_MAX], msg[512];
 	char password[PW_MAX];
-	struct stat users_st, passwd_st;
 	bool enrol_written = false, store_written = false;
 	int rc;
 
@@ -1387,32 +1482,11 @@ int site_cmd_user(int argc, char **argv)
 	}
 	if (load_site(o.site, &si) != 0)
 		return SITE_EXIT_CONFIG;
-	memset(&e, 0, sizeof(e));
 	memset(&u, 0, sizeof(u));
-	memset(&pe, 0, sizeof(pe));
 	memset(password, 0, sizeof(password));
-	rc = SITE_EXIT_CONFIG;
-	st = user_store_load(si.users_file, msg, sizeof(msg));
-	orig = st ? user_store_load(si.users_file, msg, sizeof(msg)) : NULL;
-	if (!st || !orig) {
-		say_error("%s", msg);
+	rc = load_user_files(&o, &si, &st, &orig, &pf);
+	if (rc != SITE_EXIT_OK)
 		goto out;
-	}
-	pf = passwd_load(si.passwd_file, msg, sizeof(msg));
-	if (!pf) {
-		say_error("%s", msg);
-		goto out;
-	}
-	if (stat(si.users_file, &users_st) != 0 || stat(si.passwd_file, &passwd_st) != 0) {
-		say_error("cannot stat the site's files: %s", strerror(errno));
-		goto out;
-	}
-	if (user_store_find(st, o.name) || passwd_find(pf, o.name) ||
-			strcmp(o.name, "agent") == 0) {
-		say_error("user add: %s exists already (as a user, a lock or the agent)", o.name);
-		rc = SITE_EXIT_EXISTS;
-		goto out;
-	}
 	if (o.out ? !copy(out, sizeof(out), o.out) :
 			snprintf(out, sizeof(out), "%s.enrol", o.name) >= (int)sizeof(out)) {
 		rc = SITE_EXIT_USAGE;
@@ -1420,84 +1494,60 @@ int site_cmd_user(int argc, char **argv)
 	}
 
 	rc = SITE_EXIT_FAIL;
+	/* both files must be replaceable as they are owned before either is */
+	if (atomic_check_replace(si.users_file, msg, sizeof(msg)) != SL_OK ||
+			account_passwd_check(si.passwd_file, msg, sizeof(msg)) != SL_OK) {
+		say_error("%s; nothing changed", msg);
+		goto out;
+	}
+	if (account_new_user(&u, o.name, o.role, si.lock, time_now_ms()) != SL_OK) {
+		say_error("%s/site.conf: lock: not a valid lock name", o.site);
+		rc = SITE_EXIT_CONFIG;
+		goto out;
+	}
 	if (passwd_generate(password, sizeof(password)) != SL_OK || sign_key_generate(&u.key) != SL_OK) {
 		say_error("the system random source failed");
 		goto out;
 	}
 	/* 1: the enrolment (refuses to overwrite), 2: the agent's store,
 	 * 3: the broker's password file; undone in reverse on failure */
-	e.role = o.role;
-	e.port = si.port;
-	e.tls = true;
-	e.key = u.key;
-	if (!copy(e.user, sizeof(e.user), o.name) || !copy(e.lock, sizeof(e.lock), si.lock) ||
-			!copy(e.host, sizeof(e.host), si.host) ||
-			!copy(e.cafile, sizeof(e.cafile), si.cafile) ||
-			!copy(e.password, sizeof(e.password), password)) {
-		say_error("%s/site.conf: a value is too long", o.site);
-		rc = SITE_EXIT_CONFIG;
+	rc = write_enrolment(&o, &si, &u, password, out);
+	if (rc != SITE_EXIT_OK)
 		goto out;
-	}
-	switch (enrol_save(out, &e, false)) {
-	case SL_OK:
-		enrol_written = true;
-		break;
-	case SL_ERR_EXISTS:
-		say_error("%s exists already: refusing to overwrite it", out);
-		rc = SITE_EXIT_EXISTS;
-		goto out;
-	default:
-		say_error("cannot write %s", out);
-		goto out;
-	}
-	copy(u.name, sizeof(u.name), o.name);           /* checked: a valid name */
-	u.role = o.role;
-	u.status = SL_USER_ACTIVE;
+	enrol_written = true;
+	rc = SITE_EXIT_FAIL;
 	u.from = o.from;
 	u.until = o.until;
 	copy(u.schedule, sizeof(u.schedule), o.schedule);
 	u.max_uses = o.uses;
-	snprintf(u.locks, sizeof(u.locks), "*");
-	u.alerts = o.alerts;
-	u.created = time_now_ms();
+	u.alerts = o.alerts || u.alerts;
 	if (user_store_add(st, &u) != SL_OK || user_store_save(st, si.users_file) != SL_OK) {
 		say_error("cannot update %s", si.users_file);
 		goto out;
 	}
 	store_written = true;
-	keep_owner(si.users_file, &users_st);
-	copy(pe.name, sizeof(pe.name), o.name);
-	pe.role = o.role == SL_ROLE_OWNER ? SL_PW_OWNER :
-			o.role == SL_ROLE_RESIDENT ? SL_PW_RESIDENT : SL_PW_GUEST;
-	pe.home_only = o.role == SL_ROLE_GUEST || o.home_only;
-	pe.enabled = true;
-	pe.alerts = o.alerts;
-	if (passwd_hash_iter(password, (unsigned)si.iterations, pe.hash, sizeof(pe.hash)) != SL_OK ||
-			passwd_set(pf, &pe) != SL_OK || passwd_save(pf, si.passwd_file) != SL_OK) {
-		say_error("cannot update %s", si.passwd_file);
+	if (account_passwd_apply(si.passwd_file, &u, password, o.home_only, msg,
+			sizeof(msg)) != SL_OK) {
+		say_error("%s", msg);
 		goto out;
 	}
-	keep_owner(si.passwd_file, &passwd_st);
 	rc = SITE_EXIT_OK;
 	printf("added %s (%s%s) to the site in %s\n"
 			"enrolment file: %s\n"
 			"It holds %s's password and signing key: hand it over privately, with %s.\n",
-			o.name, proto_role_name(o.role), pe.home_only ? ", home networks only" : "",
+			o.name, proto_role_name(o.role),
+			o.home_only || o.role == SL_ROLE_GUEST ? ", home networks only" : "",
 			o.site, out, o.name, si.cafile);
 out:
 	if (rc != SITE_EXIT_OK) {
 		/* put the store back as it was */
-		if (store_written && user_store_save(orig, si.users_file) == SL_OK)
-			keep_owner(si.users_file, &users_st);
-		else if (store_written)
+		if (store_written && user_store_save(orig, si.users_file) != SL_OK)
 			say_error("note: %s now lists %s but the broker does not; remove "
 					"the user there after fixing the problem", si.users_file, o.name);
 		if (enrol_written)
 			unlink(out);
 	}
-	enrol_wipe(&e);
 	OPENSSL_cleanse(&u, sizeof(u));
-	OPENSSL_cleanse(&pe, sizeof(pe));
 	OPENSSL_cleanse(password, sizeof(password));
 	passwd_destroy(pf);
 	user_store_destroy(st);

@@ -61,7 +61,7 @@ static const char *const refused_words[] = {
 	[2] = "the broker rejected the client id",
 	[3] = "the broker is unavailable",
 	[4] = "bad user name or password",
-	[5] = "not authorised (revoked, disabled, or not allowed from this network)",
+	[5] = "not authorised (revoked, disabled, not allowed from this network, or the broker cannot read its password file: see its log)",
 };
 
 /* ---- queue (callers hold mu) ---- */

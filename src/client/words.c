@@ -74,6 +74,10 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 	[SL_ALERT_JAMMED] = {"Jammed", "the bolt is jammed", 1},
 	[SL_ALERT_AUDIT_FAILURE] = {"Audit failure",
 			"the audit log cannot be written; unlocking is refused", 1},
+	[SL_ALERT_RECOVERED] = {"Recovered after a crash",
+			"the agent repaired its files after a crash", 1},
+	[SL_ALERT_DISK_LOW] = {"Disk almost full",
+			"little space is left for the audit log", 1},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {
@@ -209,8 +213,10 @@ char *words_admin(const struct sl_admin_res *r, const char *name, int64_t now_ms
 			snprintf(buf, size, "Done: %s.", w->text);
 	} else if (r->result == SL_RESULT_DENIED) {
 		reason_sentence("Denied", r->reason, 0, now_ms, buf, size);
-	} else if ((r->reason == SL_REASON_NONE || r->reason == SL_REASON_BAD_REQUEST) &&
-			r->msg[0]) {
+	} else if ((r->reason == SL_REASON_NONE || r->reason == SL_REASON_BAD_REQUEST ||
+			r->reason == SL_REASON_INTERNAL_ERROR) && r->msg[0]) {
+		/* the agent's own sentence names the cause (a password file it
+		 * may not rewrite, a user store it cannot save) */
 		snprintf(buf, size, "Failed: %s", r->msg);
 	} else {
 		reason_sentence("Failed", r->reason, 0, now_ms, buf, size);

@@ -73,9 +73,60 @@ static enum sl_err write_all(int fd, const void *data, size_t len)
 	return SL_OK;
 }
 
+/* Who a replacement must belong to: the replaced file's owner and group
+ * and its mode within the one given when it exists, else the caller and
+ * the mode given. */
+struct keep {
+	bool exists;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+static enum sl_err keep_of(const char *path, mode_t mode, bool replace, struct keep *k)
+{
+	struct stat st;
+
+	memset(k, 0, sizeof(*k));
+	k->mode = mode & 07777;
+	if (!replace)
+		return SL_OK;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? SL_OK : sl_err_from_errno(errno);
+	if (!S_ISREG(st.st_mode))
+		return SL_ERR_INVAL;
+	k->exists = true;
+	k->uid = st.st_uid;
+	k->gid = st.st_gid;
+	/* never wider than asked: a secret made world-readable by hand is
+	 * narrowed again, a file narrowed by hand stays narrow */
+	k->mode = st.st_mode & mode & 07777;
+	return SL_OK;
+}
+
+/* Give the new file fd the owner and group of the one it replaces. EPERM
+ * (an unprivileged program, a group it is not in) is SL_ERR_PERM. */
+static enum sl_err apply_owner(int fd, const struct keep *k)
+{
+	struct stat st;
+
+	if (!k->exists)
+		return SL_OK;
+	if (fstat(fd, &st) != 0)
+		return sl_err_from_errno(errno);
+	if (st.st_uid == k->uid && st.st_gid == k->gid)
+		return SL_OK;
+	if (fchown(fd, st.st_uid == k->uid ? (uid_t)-1 : k->uid,
+			st.st_gid == k->gid ? (gid_t)-1 : k->gid) != 0)
+		return errno == EPERM ? SL_ERR_PERM : sl_err_from_errno(errno);
+	return SL_OK;
+}
+
 /* Write data into a new temporary file beside the target, durable and with
- * the final mode; tmp receives its name. Nothing is left behind on error. */
-static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len, mode_t mode)
+ * the owner, group and mode of k; tmp receives its name. Nothing is left
+ * behind on error. */
+static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len,
+		const struct keep *k)
 {
 	enum sl_err rc;
 	int fd;
@@ -83,7 +134,11 @@ static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len, 
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return sl_err_from_errno(errno);
-	if (fchmod(fd, mode & 07777) != 0) {
+	/* owner first: chown may clear mode bits */
+	rc = apply_owner(fd, k);
+	if (rc != SL_OK)
+		goto close_fd;
+	if (fchmod(fd, k->mode) != 0) {
 		rc = sl_err_from_errno(errno);
 		goto close_fd;
 	}
@@ -91,11 +146,11 @@ static enum sl_err write_temp(char tmp[PATH_MAX], const void *data, size_t len, 
 	if (rc != SL_OK)
 		goto close_fd;
 	if (fsync(fd) != 0) {
-		rc = SL_ERR_IO;
+		rc = sl_err_from_errno(errno);
 		goto close_fd;
 	}
 	if (close(fd) != 0 && errno != EINTR) {
-		rc = SL_ERR_IO;
+		rc = sl_err_from_errno(errno);
 		goto unlink_tmp;
 	}
 	return SL_OK;
@@ -125,6 +180,7 @@ static enum sl_err write_file(const char *path, const void *data, size_t len,
 		mode_t mode, bool replace)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
+	struct keep k;
 	enum sl_err rc;
 
 	if (!path || (!data && len))
@@ -132,7 +188,10 @@ static enum sl_err write_file(const char *path, const void *data, size_t len,
 	rc = make_names(path, dir, tmp);
 	if (rc != SL_OK)
 		return rc;
-	rc = write_temp(tmp, data, len, mode);
+	rc = keep_of(path, mode, replace, &k);
+	if (rc != SL_OK)
+		return rc;
+	rc = write_temp(tmp, data, len, &k);
 	if (rc != SL_OK)
 		return rc;
 	if (replace) {
@@ -160,6 +219,36 @@ enum sl_err atomic_write_file(const char *path, const void *data, size_t len, mo
 enum sl_err atomic_create_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	return write_file(path, data, len, mode, false);
+}
+
+enum sl_err atomic_check_replace(const char *path, char *msg, size_t size)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	struct keep k;
+	enum sl_err rc;
+
+	if (msg && size)
+		msg[0] = '\0';
+	if (!path)
+		return SL_ERR_INVAL;
+	rc = make_names(path, dir, tmp);
+	if (rc == SL_OK)
+		rc = keep_of(path, 0600, true, &k);
+	if (rc == SL_OK)
+		rc = write_temp(tmp, "", 0, &k);
+	if (rc == SL_OK) {
+		unlink(tmp);
+		return SL_OK;
+	}
+	if (msg && size && rc == SL_ERR_PERM && k.exists)
+		snprintf(msg, size, "%s: cannot write a replacement owned by uid %u, group %u, "
+				"mode %04o as it is now (running as uid %u, gid %u): not permitted",
+				path, (unsigned)k.uid, (unsigned)k.gid, (unsigned)k.mode,
+				(unsigned)geteuid(), (unsigned)getegid());
+	else if (msg && size)
+		snprintf(msg, size, "%s: cannot write a replacement in %s: %s", path, dir,
+				sl_strerror(rc));
+	return rc;
 }
 
 enum sl_err atomic_sync_parent(const char *path)

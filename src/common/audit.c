@@ -37,17 +37,11 @@ struct audit_log {
 	int64_t checked;        /* time_mono_ms() of the last writable check */
 };
 
-/* Copy at most max-1 bytes of src, then replace control characters and
- * invalid UTF-8 with '?'. */
+/* Copy at most max-1 bytes of src, control characters and invalid UTF-8
+ * as '?', format characters (bidi controls) written out (utf8_escape). */
 static void copy_clean(char *dst, size_t max, const char *src)
 {
-	size_t n = src ? strlen(src) : 0;
-
-	if (n >= max)
-		n = max - 1;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-	utf8_sanitize(dst);
+	utf8_escape(dst, max, src ? src : "", src ? strlen(src) : 0);
 }
 
 /* Append s as a JSON string (quotes included) to buf at *pos. */
@@ -452,8 +446,7 @@ static enum sl_err write_all(int fd, const char *buf, size_t len)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EACCES || errno == EROFS || errno == EPERM ?
-				SL_ERR_PERM : SL_ERR_IO;
+			return sl_err_from_errno(errno);
 		}
 		buf += w;
 		len -= (size_t)w;
@@ -499,7 +492,9 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 		log->file_first = log->seq;
 	if (sign_sha256_hex(line, len, log->head) != SL_OK)
 		return SL_ERR_CRYPTO;
-	if (durable && (fdatasync(log->fd) != 0 || write_head(log, false) != SL_OK))
+	if (durable && fdatasync(log->fd) != 0)
+		return sl_err_from_errno(errno);
+	if (durable && write_head(log, false) != SL_OK)
 		return SL_ERR_IO;
 	if (line_out) {
 		*line_out = strdup(line);
@@ -794,16 +789,37 @@ static bool read_checkpoint(const char *const *paths, size_t n, struct checkpoin
 	return is_hex64(cp->hash);
 }
 
+/* Records after the last one were deleted, as the agent's state shows. */
+static enum sl_err anchor_deleted(struct audit_verify_result *res, const char *const *paths,
+		const struct item *last, const struct audit_anchor *anchor)
+{
+	unsigned long long from = res->last_seq + 1, to = anchor->seq;
+
+	if (last->present) {
+		report(res, paths, last, "records %llu to %llu after line %llu were deleted "
+				"(the agent's state.json says the log reached %llu)", from, to,
+				(unsigned long long)last->line, to);
+	} else {
+		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
+				anchor->path);
+		snprintf(res->problem, sizeof(res->problem), "every record was deleted (the "
+				"agent's state.json says the log reached %llu)", to);
+	}
+	return SL_ERR_AUDIT_CHAIN;
+}
+
 enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		struct audit_verify_result *res)
 {
 	struct reader r = {paths, n, 0, NULL, 0, NULL, 0};
 	struct item prev2 = {0}, prev = {0}, cur, next;
 	struct checkpoint cp;
+	struct audit_anchor anchor;
 	enum sl_err e = SL_OK;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	audit_anchor_read_beside(paths, n, &anchor);
 	if (!read_checkpoint(paths, n, &cp)) {
 		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1, cp.path);
 		snprintf(res->problem, sizeof(res->problem), "the checkpoint audit.head is "
@@ -821,6 +837,13 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		if (cp.present && cur.ri.seq == cp.seq && strcmp(cur.ri.hash, cp.hash) != 0) {
 			e = report(res, paths, &cur, "record %llu (line %llu) was edited: it no "
 					"longer matches the checkpoint in audit.head",
+					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
+			goto out;
+		}
+		if (anchor.present && cur.ri.seq == anchor.seq &&
+				strcmp(cur.ri.hash, anchor.hash) != 0) {
+			e = report(res, paths, &cur, "record %llu (line %llu) was edited or "
+					"replaced: it no longer matches the agent's state.json",
 					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
 			goto out;
 		}
@@ -858,6 +881,8 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		}
 		e = SL_ERR_AUDIT_CHAIN;
 	}
+	if (e == SL_OK && anchor.present && res->last_seq < anchor.seq)
+		e = anchor_deleted(res, paths, &prev, &anchor);
 out:
 	if (r.f)
 		fclose(r.f);
@@ -961,4 +986,30 @@ fail:
 	audit_free_paths(out, count);
 	audit_free_paths(paths, npaths);
 	return e;
+}
+
+bool audit_line_valid(const char *line, size_t len, uint64_t *seq, char hash[SL_SHA256_HEX + 1])
+{
+	struct rec_info ri;
+
+	parse_record(line, len, &ri);
+	if (!ri.valid)
+		return false;
+	if (seq)
+		*seq = ri.seq;
+	if (hash)
+		memcpy(hash, ri.hash, sizeof(ri.hash));
+	return true;
+}
+
+const char *audit_last_hash(const struct audit_log *log)
+{
+	return log->head;
+}
+
+enum sl_err audit_sync(struct audit_log *log)
+{
+	if (log->fd < 0)
+		return SL_ERR_IO;
+	return fdatasync(log->fd) == 0 ? SL_OK : sl_err_from_errno(errno);
 }

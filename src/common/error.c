@@ -51,6 +51,7 @@ static const struct err_text texts[SL_ERR_COUNT_] = {
 	[SL_ERR_CONFIG_VALUE] = {"config-value", "invalid value"},
 	[SL_ERR_CONFIG_MISSING] = {"config-missing", "required key is missing"},
 	[SL_ERR_AUDIT_CHAIN] = {"audit-chain", "audit log hash chain is broken"},
+	[SL_ERR_NO_SPACE] = {"no-space", "no space left on the device (ENOSPC)"},
 };
 
 const char *sl_strerror(enum sl_err err)
@@ -81,6 +82,9 @@ enum sl_err sl_err_from_errno(int e)
 		return SL_ERR_EXISTS;
 	case ENOMEM:
 		return SL_ERR_NOMEM;
+	case ENOSPC:
+	case EDQUOT:
+		return SL_ERR_NO_SPACE;
 	default:
 		return SL_ERR_IO;
 	}

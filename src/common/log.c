@@ -99,7 +99,7 @@ static void write_line(const char *buf, size_t len)
 
 void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX], msg[LOG_LINE_MAX];
 	size_t prefix, len;
 	int saved = errno;
 	int n;
@@ -119,12 +119,12 @@ void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 	prefix = utf8_sanitize_n(line, prefix);
 
 	errno = saved;  /* for %m */
-	n = vsnprintf(line + prefix, sizeof(line) - prefix - 1, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		n = 0;
-	len = prefix + ((size_t)n < sizeof(line) - prefix - 1 ? (size_t)n
-			: sizeof(line) - prefix - 2);
-	len = prefix + utf8_sanitize_n(line + prefix, len - prefix);
+	len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	/* controls as '?', bidi and other format characters written out */
+	len = prefix + utf8_escape(line + prefix, sizeof(line) - prefix - 1, msg, len);
 	line[len++] = '\n';
 	write_line(line, len);
 out:

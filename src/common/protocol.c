@@ -107,6 +107,8 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_LOCK_ONLINE] = "lock-online",
 	[SL_ALERT_JAMMED] = "jammed",
 	[SL_ALERT_AUDIT_FAILURE] = "audit-failure",
+	[SL_ALERT_RECOVERED] = "recovered",
+	[SL_ALERT_DISK_LOW] = "disk-low",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {

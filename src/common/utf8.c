@@ -1,4 +1,6 @@
 /* utf8.c - strict UTF-8 decoding of sequence lengths and sanitising. */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "smartlock/utf8.h"
@@ -85,4 +87,62 @@ void utf8_sanitize(char *s)
 {
 	if (s)
 		s[utf8_sanitize_n(s, strlen(s))] = '\0';
+}
+
+/* The code point of the valid n-byte sequence at p. */
+static uint32_t code_point(const unsigned char *p, size_t n)
+{
+	static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	uint32_t c = p[0] & lead_mask[n];
+
+	for (size_t i = 1; i < n; i++)
+		c = (c << 6) | (p[i] & 0x3f);
+	return c;
+}
+
+bool utf8_is_format(const unsigned char *p, size_t n)
+{
+	uint32_t c;
+
+	if (n < 2)
+		return false;
+	c = code_point(p, n);
+	return c == 0xad || c == 0x61c || c == 0x180e || (c >= 0x200b && c <= 0x200f) ||
+		(c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
+		(c >= 0x2066 && c <= 0x206f) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb) ||
+		c == 0xe0001 || (c >= 0xe0020 && c <= 0xe007f);
+}
+
+size_t utf8_escape(char *dst, size_t size, const char *src, size_t n)
+{
+	const unsigned char *r = (const unsigned char *)src;
+	size_t w = 0;
+
+	while (n > 0) {
+		size_t l = utf8_seq_len(r, n);
+		char esc[12];
+		const char *out = (const char *)r;
+		size_t len = l;
+
+		if (l == 0 || utf8_is_control(r, l)) {
+			out = "?";
+			len = 1;
+			if (l == 0)
+				l = 1;
+		} else if (utf8_is_format(r, l)) {
+			uint32_t c = code_point(r, l);
+
+			len = (size_t)snprintf(esc, sizeof(esc), c > 0xffff ? "\\U%08X" : "\\u%04X",
+					(unsigned)c);
+			out = esc;
+		}
+		if (w + len >= size)
+			break;
+		memcpy(dst + w, out, len);
+		w += len;
+		r += l;
+		n -= l;
+	}
+	dst[w] = '\0';
+	return w;
 }

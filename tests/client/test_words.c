@@ -166,6 +166,14 @@ static void test_admin_words(void **state)
 	strcpy(r.msg, "schedule: expected days and hours");
 	assert_string_equal(words_admin(&r, "gina", 0, buf, sizeof(buf)),
 			"Failed: schedule: expected days and hours");
+	/* an internal error's cause, when the agent names it, is shown */
+	r.reason = SL_REASON_INTERNAL_ERROR;
+	strcpy(r.msg, "Nothing changed: the broker password file cannot be rewritten.");
+	assert_string_equal(words_admin(&r, "gina", 0, buf, sizeof(buf)),
+			"Failed: Nothing changed: the broker password file cannot be rewritten.");
+	r.msg[0] = '\0';
+	assert_string_equal(words_admin(&r, "gina", 0, buf, sizeof(buf)),
+			"Failed: the agent had an internal error (see its log).");
 }
 
 static void test_timeout_sentence(void **state)

@@ -1,14 +1,18 @@
 /* test_atomicfile.c - atomic writes (content, exact mode, no leftovers) and bounded reads. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -90,9 +94,11 @@ static void test_write_exact_mode_umask_022(void **state)
 	path_in(dir, path, sizeof(path), "a.json");
 	assert_int_equal(atomic_write_file(path, "hello", 5, 0600), SL_OK);
 	assert_file(path, "hello", 0600);
+	unlink(path);
 	/* bits the umask would remove are kept */
 	assert_int_equal(atomic_write_file(path, "x", 1, 0666), SL_OK);
 	assert_file(path, "x", 0666);
+	unlink(path);
 	assert_int_equal(atomic_write_file(path, "y", 1, 0640), SL_OK);
 	assert_file(path, "y", 0640);
 	assert_int_equal(count_entries(dir), 1);
@@ -109,6 +115,7 @@ static void test_write_exact_mode_umask_077(void **state)
 	path_in(dir, path, sizeof(path), "b.conf");
 	assert_int_equal(atomic_write_file(path, "world\n", 6, 0644), SL_OK);
 	assert_file(path, "world\n", 0644);
+	unlink(path);
 	assert_int_equal(atomic_write_file(path, "", 0, 0400), SL_OK);
 	assert_file(path, "", 0400);
 	unlink(path);
@@ -221,6 +228,139 @@ static void test_unwritable_directory_keeps_old_file(void **state)
 	assert_int_equal(count_entries(sub), 1);
 	unlink(path);
 	rmdir(sub);
+}
+
+/* A replacement keeps the replaced file's mode, narrowed to the one asked
+ * for, never widened. */
+static void test_replace_keeps_mode(void **state)
+{
+	char path[128];
+
+	const char *dir = *state;
+	path_in(dir, path, sizeof(path), "kept");
+	assert_int_equal(atomic_write_file(path, "one", 3, 0640), SL_OK);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(atomic_write_file(path, "two", 3, 0640), SL_OK);
+	assert_file(path, "two", 0600);
+	/* a secret opened to everybody by hand is narrowed again */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(atomic_write_file(path, "three", 5, 0640), SL_OK);
+	assert_file(path, "three", 0640);
+	unlink(path);
+}
+
+/* Find a user and a group to test ownership with: nobody and a group
+ * other than its own. false when the system has none. */
+static bool other_ids(uid_t *uid, gid_t *gid, gid_t *own_gid)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("daemon");
+
+	if (!pw || !gr || gr->gr_gid == pw->pw_gid)
+		return false;
+	*uid = pw->pw_uid;
+	*own_gid = pw->pw_gid;
+	*gid = gr->gr_gid;
+	return true;
+}
+
+static void assert_owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(st.st_mode & 07777, mode);
+}
+
+/* As root: a file of another user and group keeps both when replaced
+ * (the broker's password file, rewritten by an agent run as root). */
+static void test_replace_keeps_owner_as_root(void **state)
+{
+	char path[128], msg[256];
+	uid_t uid = 0;
+	gid_t gid = 0, own = 0;
+
+	const char *dir = *state;
+	if (geteuid() != 0 || !other_ids(&uid, &gid, &own)) {
+		print_message("needs root, the user nobody and the group daemon: skipped\n");
+		skip();
+	}
+	path_in(dir, path, sizeof(path), "passwd");
+	assert_int_equal(atomic_write_file(path, "a", 1, 0640), SL_OK);
+	assert_int_equal(chown(path, uid, gid), 0);
+	assert_int_equal(atomic_check_replace(path, msg, sizeof(msg)), SL_OK);
+	assert_int_equal(atomic_write_file(path, "b", 1, 0640), SL_OK);
+	assert_owned(path, uid, gid, 0640);
+	assert_file(path, "b", 0640);
+	assert_int_equal(count_entries(dir), 1);
+	unlink(path);
+}
+
+/* Unprivileged (nobody, in a child): a file it owns in its own group is
+ * replaced keeping both; one whose group it may not give is refused before
+ * anything is replaced, with a sentence saying so. */
+static void test_replace_unprivileged(void **state)
+{
+	char sub[128], path[160], msg[256];
+	uid_t uid = 0;
+	gid_t gid = 0, own = 0;
+	pid_t pid;
+	int status;
+
+	const char *dir = *state;
+	if (geteuid() != 0 || !other_ids(&uid, &gid, &own)) {
+		print_message("needs root, the user nobody and the group daemon: skipped\n");
+		skip();
+	}
+	assert_int_equal(chmod(dir, 0711), 0);   /* nobody passes through */
+	path_in(dir, sub, sizeof(sub), "nobody");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(chown(sub, uid, own), 0);
+	snprintf(path, sizeof(path), "%s/passwd", sub);
+	assert_int_equal(atomic_write_file(path, "old", 3, 0640), SL_OK);
+	assert_int_equal(chown(path, uid, gid), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int rc = 0;
+
+		if (setgroups(0, NULL) != 0 || setresgid(own, own, own) != 0 ||
+				setresuid(uid, uid, uid) != 0)
+			_exit(10);
+		if (atomic_check_replace(path, msg, sizeof(msg)) != SL_ERR_PERM ||
+				!strstr(msg, "not permitted"))
+			rc |= 1;
+		if (atomic_write_file(path, "new", 3, 0640) != SL_ERR_PERM)
+			rc |= 2;
+		_exit(rc);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* nothing replaced, nothing left behind */
+	assert_file(path, "old", 0640);
+	assert_owned(path, uid, gid, 0640);
+	assert_int_equal(count_entries(sub), 1);
+	/* its own group: replaced, owner, group and mode kept */
+	assert_int_equal(chown(path, uid, own), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(own, own, own) != 0 ||
+				setresuid(uid, uid, uid) != 0)
+			_exit(10);
+		_exit(atomic_write_file(path, "new", 3, 0640) == SL_OK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_file(path, "new", 0640);
+	assert_owned(path, uid, own, 0640);
+	unlink(path);
+	rmdir(sub);
+	assert_int_equal(chmod(dir, 0700), 0);
 }
 
 static void test_relative_path(void **state)
@@ -375,6 +515,9 @@ int main(void)
 		cmocka_unit_test(test_write_exact_mode_umask_077),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_replace_through_readonly_old_file),
+		cmocka_unit_test(test_replace_keeps_mode),
+		cmocka_unit_test(test_replace_keeps_owner_as_root),
+		cmocka_unit_test(test_replace_unprivileged),
 		cmocka_unit_test(test_create_refuses_existing),
 		cmocka_unit_test(test_create_refuses_existing_symlink),
 		cmocka_unit_test(test_missing_directory_leaves_nothing),

@@ -345,6 +345,122 @@ static void test_torn_tail_refused(void **state)
 	assert_int_equal(e, SL_ERR_AUDIT_CHAIN);
 }
 
+static void append_raw(struct tmp *t, const void *data, size_t len)
+{
+	FILE *f = fopen(path_in(t, "audit.log"), "ab");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A torn line, then NUL bytes, after the last durable record: moved aside
+ * whole, the log opens and verifies, and goes on from the kept record. */
+static void test_torn_tail_repaired(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_repair rep;
+	struct audit_log *log;
+	enum sl_err e = SL_OK;
+	char zeros[5000];
+	char *q;
+
+	log = audit_open(t->dir, 0, &e);
+	append_n(log, 3);
+	audit_close(log);
+	/* an intact end: nothing to do */
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_OK);
+	assert_int_equal(rep.bytes, 0);
+	memset(zeros, 0, sizeof(zeros));
+	append_raw(t, "{\"v\":1,\"seq\":4,\"ti", 19);
+	append_raw(t, zeros, sizeof(zeros));
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_OK);
+	assert_int_equal(rep.bytes, 19 + sizeof(zeros));
+	assert_int_equal(rep.kept_seq, 3);
+	q = strstr(rep.quarantine, "/audit.torn-");
+	assert_non_null(q);
+	log = audit_open(t->dir, 0, &e);
+	assert_non_null(log);
+	assert_int_equal(audit_last_seq(log), 3);
+	append_n(log, 1);
+	audit_close(log);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_int_equal(res.records, 4);
+}
+
+/* A damaged line at or before the checkpoint is no crash's doing: left
+ * for the verifier, nothing moved. */
+static void test_repair_respects_checkpoint(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_repair rep;
+	struct audit_log *log;
+	enum sl_err e = SL_OK;
+
+	log = audit_open(t->dir, 0, &e);
+	append_n(log, 3);
+	audit_close(log);              /* audit.head names record 3 */
+	drop_last_lines(t, 1);
+	append_raw(t, "{\"v\":1,\"seq\":3,\"ti", 19);
+	assert_int_equal(audit_repair_tail(t->dir, &rep), SL_ERR_AUDIT_CHAIN);
+	assert_int_equal(rep.bytes, 0);
+	assert_null(audit_open(t->dir, 0, &e));
+	assert_int_equal(e, SL_ERR_AUDIT_CHAIN);
+}
+
+/* The agent's state beside the audit directory names the log's head. */
+static void write_anchor(const char *dir, uint64_t seq, const char *hash)
+{
+	char path[200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"v\":1,\"seq_reserved\":0,\"audit_seq\":%llu,\"audit_hash\":\"%s\"}",
+			(unsigned long long)seq, hash);
+	fclose(f);
+}
+
+/* Deleting the last records and audit.head is found through the anchor;
+ * so is a replaced record it names. */
+static void test_anchor_detects_tail_deletion(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_log *log;
+	char audit[128], hash[SL_SHA256_HEX + 1];
+	enum sl_err e = SL_OK;
+
+	snprintf(audit, sizeof(audit), "%s/audit", t->dir);
+	log = audit_open(audit, 0, &e);
+	assert_non_null(log);
+	append_n(log, 5);
+	snprintf(hash, sizeof(hash), "%s", audit_last_hash(log));
+	audit_close(log);
+	write_anchor(t->dir, 5, hash);
+	assert_int_equal(verify_dir(audit, &res), SL_OK);
+	{
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "head -n -2 %s/audit.log > %s/x && mv %s/x %s/audit.log "
+				"&& rm %s/audit.head", audit, audit, audit, audit, audit);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(verify_dir(audit, &res), SL_ERR_AUDIT_CHAIN);
+	assert_non_null(strstr(res.problem, "records 4 to 5 after line 3 were deleted"));
+	assert_non_null(strstr(res.problem, "state.json"));
+	/* a record the anchor names, replaced */
+	memset(hash, 'a', SL_SHA256_HEX);
+	write_anchor(t->dir, 3, hash);
+	assert_int_equal(verify_dir(audit, &res), SL_ERR_AUDIT_CHAIN);
+	assert_non_null(strstr(res.problem, "record 3 (line 3) was edited or replaced"));
+	/* a state file without an anchor is none */
+	write_anchor(t->dir, 3, "nothex");
+	assert_int_equal(verify_dir(audit, &res), SL_OK);
+}
+
 static void test_write_failure_leaves_no_torn_line(void **state)
 {
 	struct tmp *t = *state;
@@ -433,6 +549,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampering_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_tampering_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_respects_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anchor_detects_tail_deletion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_no_torn_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_page, setup, teardown),

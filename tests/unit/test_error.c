@@ -1,4 +1,5 @@
 /* test_error.c - every error code has its own name and sentence. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,6 +52,18 @@ static void test_known_names(void **state)
 	assert_string_equal(sl_errname(SL_ERR_BAD_MAC), "bad-mac");
 }
 
+/* A full disk is named as such, not as an input/output error. */
+static void test_from_errno(void **state)
+{
+	(void)state;
+	assert_int_equal(sl_err_from_errno(ENOSPC), SL_ERR_NO_SPACE);
+	assert_int_equal(sl_err_from_errno(EDQUOT), SL_ERR_NO_SPACE);
+	assert_non_null(strstr(sl_strerror(SL_ERR_NO_SPACE), "ENOSPC"));
+	assert_string_equal(sl_errname(SL_ERR_NO_SPACE), "no-space");
+	assert_int_equal(sl_err_from_errno(EIO), SL_ERR_IO);
+	assert_int_equal(sl_err_from_errno(EROFS), SL_ERR_PERM);
+}
+
 static void test_out_of_range(void **state)
 {
 	(void)state;
@@ -69,6 +82,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_texts_distinct),
 		cmocka_unit_test(test_known_names),
 		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_from_errno),
 	};
 
 	return cmocka_run_group_tests_name("error", tests, NULL, NULL);

@@ -82,6 +82,18 @@ static const char *captured(struct capture *cap)
 	return cap->buf;
 }
 
+/* A right-to-left override in a name from the network is written out, not
+ * obeyed by whoever reads the log. */
+static void test_bidi_escaped(void **state)
+{
+	struct capture *cap = *state;
+
+	sl_log_setup("smartlock-agent", SL_LOG_DEBUG);
+	sl_log(SL_LOG_WARNING, "login refused: user \"%s\"", "mal\xe2\x80\xaeyrot");
+	assert_string_equal(captured(cap),
+			"smartlock-agent: warning: login refused: user \"mal\\u202Eyrot\"\n");
+}
+
 static void test_format(void **state)
 {
 	struct capture *cap = *state;
@@ -264,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_format, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_bidi_escaped, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_vlog, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_level_filter, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_control_chars_replaced, capture_start, capture_stop),

@@ -111,10 +111,44 @@ static void test_sanitize_result_is_clean(void **state)
 	}
 }
 
+static void test_format_characters(void **state)
+{
+	static const char *const formats[] = {"\xe2\x80\xae", "\xe2\x80\xab", "\xe2\x81\xa6",
+		"\xe2\x81\xa9", "\xe2\x80\x8f", "\xd8\x9c", "\xe2\x80\x8b", "\xef\xbb\xbf",
+		"\xc2\xad", "\xf3\xa0\x80\x81"};
+	static const char *const plain[] = {"a", "\xc3\xa9", "\xe2\x82\xac", "\xe2\x80\x94",
+		"\xf0\x9f\x94\x92"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		assert_true(utf8_is_format((const unsigned char *)formats[i], strlen(formats[i])));
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		assert_false(utf8_is_format((const unsigned char *)plain[i], strlen(plain[i])));
+}
+
+static void test_escape(void **state)
+{
+	char out[64];
+	const char *in = "mal\xe2\x80\xaeyrot\x01\xff\xc3\xa9\xf3\xa0\x80\x81";
+	size_t n;
+
+	(void)state;
+	n = utf8_escape(out, sizeof(out), in, strlen(in));
+	assert_int_equal(n, strlen(out));
+	assert_string_equal(out, "mal\\u202Eyrot??\xc3\xa9\\U000E0001");
+	/* never cut a character or an escape in two */
+	assert_int_equal(utf8_escape(out, 6, in, strlen(in)), 3);
+	assert_string_equal(out, "mal");
+	assert_int_equal(utf8_escape(out, 1, in, strlen(in)), 0);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_lengths),
+		cmocka_unit_test(test_format_characters),
+		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_sanitize),

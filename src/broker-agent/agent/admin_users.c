@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smartlock/account.h"
 #include "smartlock/log.h"
 #include "smartlock/passwd.h"
 #include "smartlock/schedule.h"
@@ -12,50 +13,41 @@
 
 /* ---- passwd file and user store persistence ---- */
 
-static enum sl_passwd_role pw_role(enum sl_role r)
-{
-	return r == SL_ROLE_OWNER ? SL_PW_OWNER : r == SL_ROLE_RESIDENT ? SL_PW_RESIDENT :
-		SL_PW_GUEST;
-}
-
-/* Set (hash != NULL: add or replace) or switch on/off the broker account of
- * u in passwd_file. true when done or when no passwd_file is configured. */
-static bool passwd_sync(struct admin_ctx *c, const struct sl_user *u, const char *hash)
+/* Can the broker's password file be rewritten (keeping its owner, group and
+ * mode)? Asked before anything changes; when it cannot, the request is
+ * answered with the cause and nothing is touched. */
+static bool passwd_ready(struct admin_ctx *c)
 {
 	const char *path = c->a->set.passwd_file;
-	struct sl_passwd_entry e;
-	const struct sl_passwd_entry *old;
-	struct passwd_file *pf;
-	char msg[256];
+	char msg[384];
 	enum sl_err err;
 
 	if (!path[0])
 		return true;
-	pf = passwd_load(path, msg, sizeof(msg));
-	if (!pf) {
-		sl_log(SL_LOG_ERROR, "cannot update the broker password file: %s", msg);
-		return false;
-	}
-	old = passwd_find(pf, u->name);
-	memset(&e, 0, sizeof(e));
-	if (old)
-		e = *old;
-	snprintf(e.name, sizeof(e.name), "%s", u->name);
-	e.role = pw_role(u->role);
-	e.home_only = u->role == SL_ROLE_GUEST;
-	e.enabled = u->status == SL_USER_ACTIVE;
-	if (hash)
-		snprintf(e.hash, sizeof(e.hash), "%s", hash);
-	err = (!hash && !old) ? SL_ERR_NOT_FOUND : passwd_set(pf, &e);
+	err = account_passwd_check(path, msg, sizeof(msg));
 	if (err == SL_OK)
-		err = passwd_save(pf, path);
-	passwd_destroy(pf);
-	if (err != SL_OK) {
-		sl_log(SL_LOG_ERROR, "%s: cannot update the account of %s: %s", path, u->name,
-				sl_strerror(err));
-		return false;
-	}
-	return true;
+		return true;
+	sl_log(SL_LOG_ERROR, "refusing a user change: %s", msg);
+	admin_result(c, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, "Nothing changed: the "
+			"broker password file cannot be rewritten %s; see the agent log.",
+			err == SL_ERR_PERM ? "keeping its owner and group (not permitted)" :
+			"(unreadable or unsafe)");
+	return false;
+}
+
+/* Bring u's broker account up to date (password non-NULL: a new line).
+ * true when done or when no passwd_file is configured. */
+static bool passwd_sync(struct admin_ctx *c, const struct sl_user *u, const char *password)
+{
+	const char *path = c->a->set.passwd_file;
+	char msg[384];
+
+	if (!path[0])
+		return true;
+	if (account_passwd_apply(path, u, password, false, msg, sizeof(msg)) == SL_OK)
+		return true;
+	sl_log(SL_LOG_ERROR, "%s", msg);
+	return false;
 }
 
 static bool store_save(struct admin_ctx *c)
@@ -140,7 +132,7 @@ static const struct sl_user *target_user(struct admin_ctx *c)
 
 void admin_user_add(struct admin_ctx *c)
 {
-	char password[40], hash[SL_PASSWD_HASH_MAX], hex[SL_KEY_HEX + 1];
+	char password[40], hex[SL_KEY_HEX + 1];
 	struct sl_user u;
 	cJSON *data;
 	bool pw_ok;
@@ -161,15 +153,14 @@ void admin_user_add(struct admin_ctx *c)
 				c->req->name);
 		return;
 	}
-	memset(&u, 0, sizeof(u));
-	snprintf(u.name, sizeof(u.name), "%s", c->req->name);
-	u.status = SL_USER_ACTIVE;
-	u.created = time_now_ms();
-	snprintf(u.locks, sizeof(u.locks), "%s", c->req->role == SL_ROLE_GUEST ? c->l->id : "*");
-	if (!apply_fields(c, &u))
+	memset(password, 0, sizeof(password));
+	if (account_new_user(&u, c->req->name, c->req->role, c->l->id, time_now_ms()) != SL_OK) {
+		admin_bad_request(c, "The user's fields are not valid.");
 		return;
-	if (sign_key_generate(&u.key) != SL_OK || passwd_generate(password, sizeof(password)) != SL_OK ||
-			passwd_hash(password, hash, sizeof(hash)) != SL_OK) {
+	}
+	if (!apply_fields(c, &u) || !passwd_ready(c))
+		return;
+	if (sign_key_generate(&u.key) != SL_OK || passwd_generate(password, sizeof(password)) != SL_OK) {
 		admin_result(c, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, "Cannot generate credentials.");
 		goto out;
 	}
@@ -179,7 +170,7 @@ void admin_user_add(struct admin_ctx *c)
 	}
 	if (!store_save(c))
 		goto out;
-	pw_ok = passwd_sync(c, &u, hash);
+	pw_ok = passwd_sync(c, &u, password);
 	sign_key_to_hex(&u.key, hex, sizeof(hex));
 	data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "user", u.name);
@@ -218,6 +209,8 @@ void admin_user_update(struct admin_ctx *c)
 		admin_bad_request(c, "That would leave no active owner.");
 		goto out;
 	}
+	if (!passwd_ready(c))
+		goto out;
 	if (user_store_update(c->a->users, &u) != SL_OK) {
 		admin_bad_request(c, "The user's fields are not valid.");
 		goto out;
@@ -249,6 +242,8 @@ static void set_status(struct admin_ctx *c, enum sl_user_status to)
 		admin_bad_request(c, "That would leave no active owner.");
 		return;
 	}
+	if (!passwd_ready(c))
+		return;
 	u = *old;
 	u.status = to;
 	if (user_store_update(c->a->users, &u) != SL_OK) {

@@ -15,12 +15,14 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "admin.h"
+#include "auditgap.h"
 #include "agent.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
 #include "recover.h"
 #include "relay.h"
+#include "repair.h"
 #include "report.h"
 
 #define USERS_CHECK_MS 1000
@@ -87,7 +89,7 @@ static enum agent_exit open_audit(struct agent *a)
 	size_t n = 0;
 	enum sl_err e;
 
-	a->audit = audit_open(a->audit_path, (size_t)a->set.audit_rotate_bytes, &e);
+	e = repair_open_audit(a);
 	if (!a->audit) {
 		sl_log(SL_LOG_ERROR, "%s: cannot open the audit log: %s", a->audit_path,
 				e == SL_ERR_AUDIT_CHAIN ? "its last record is damaged" : sl_strerror(e));
@@ -168,8 +170,8 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	x = open_audit(a);
 	if (x != AGENT_EXIT_OK)
 		return x;
-	e = state_load(&a->st, a->state_path, &set->locks, msg, sizeof(msg));
-	if (e != SL_OK && e != SL_ERR_NOT_FOUND) {
+	e = repair_load_state(a, msg, sizeof(msg));
+	if (e != SL_OK) {
 		sl_log(SL_LOG_ERROR, "refusing to start: %s", msg);
 		return AGENT_EXIT_CONFIG;
 	}
@@ -181,7 +183,11 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	}
 	if (recovered)
 		sl_log(SL_LOG_NOTICE, "%s: brought up to date from %zu audit records after "
-				"an unclean stop", a->state_path, recovered);
+				"%s", a->state_path, recovered, a->nnotes ? "a repair" :
+				"an unclean stop (a crash, a kill or a power cut)");
+	else if (a->st.audit_seq_known)
+		sl_log(SL_LOG_NOTICE, "%s: up to date (the last stop was clean)", a->state_path);
+	repair_audit(a);
 	/* seqs strictly increase across restarts even if the state was lost */
 	base = (uint64_t)time_now_ms();
 	a->seq_next = a->st.seq_reserved + 1 > base ? a->st.seq_reserved + 1 : base;
@@ -226,8 +232,18 @@ bool agent_save_state(struct agent *a)
 
 	if (!a->st.dirty)
 		return true;
-	if (a->audit)
+	if (a->audit) {
+		/* the anchor never names a record that is not on disk */
+		e = audit_sync(a->audit);
+		if (e != SL_OK) {
+			sl_log(SL_LOG_ERROR, "%s: cannot sync the audit log before saving the "
+					"state: %s", a->audit_path, sl_strerror(e));
+			return false;
+		}
 		a->st.audit_seq = audit_last_seq(a->audit);
+		snprintf(a->st.audit_hash, sizeof(a->st.audit_hash), "%s",
+				audit_last_hash(a->audit));
+	}
 	now = time_now_ms();
 	state_prune(&a->st, now - a->set.fail_window * 1000,
 			now - a->set.unlock_rate_window * 1000);
@@ -413,8 +429,10 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 		break;
 	case INBOX_CONNECTED:
 		if (it->code != 0) {
-			sl_log(SL_LOG_ERROR, "the broker refused the connection as %s: %s",
-					a->set.broker_user, mosquitto_connack_string(it->code));
+			sl_log(SL_LOG_ERROR, "the broker refused the connection as %s: %s%s",
+					a->set.broker_user, mosquitto_connack_string(it->code),
+					it->code == 4 || it->code == 5 ? " (a wrong broker_password, or "
+					"the broker cannot read its password file: see its log)" : "");
 			mqtt_lost(a->mqtt, now);
 			break;
 		}
@@ -430,6 +448,7 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 				report_state(a, &a->locks[i]);
 		if (!a->ready_announced) {
 			a->ready_announced = true;
+			repair_alert(a);
 			/* the exact text tests and the demo wait for */
 			sl_log(SL_LOG_NOTICE, "smartlock-agent: ready");
 		} else {
@@ -490,6 +509,8 @@ enum agent_exit agent_run(struct agent *a)
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
+		if (a->set.audit_min_free_kb && a->space_checked + 1000 < deadline)
+			deadline = a->space_checked + 1000;
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -528,6 +549,7 @@ enum agent_exit agent_run(struct agent *a)
 			health_timeouts(a, &a->locks[i], now);
 		}
 		check_users_file(a, now);
+		auditgap_check_space(a, now);
 		if (a->reload) {
 			a->reload = false;
 			agent_reload_users(a);
@@ -539,5 +561,8 @@ enum agent_exit agent_run(struct agent *a)
 	audit_lifecycle(a, "stop");
 	report_flush(a, time_mono_ms());
 	mqtt_disconnect(a->mqtt);
+	/* the checkpoint names the stop record: the next start knows the
+	 * stop was clean */
+	a->st.dirty = true;
 	return agent_save_state(a) ? AGENT_EXIT_OK : AGENT_EXIT_RUNTIME;
 }

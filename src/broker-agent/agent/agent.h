@@ -82,6 +82,17 @@ struct log_feed {
 	bool writing_throttled;         /* the next line queued is always sent */
 };
 
+#define AGENT_NOTES_MAX 2
+
+/* Records not written while the audit log failed (auditgap.h). */
+struct agent_audit_gap {
+	uint64_t requests;              /* answers to requests (all refused) */
+	uint64_t count;                 /* other records */
+	int64_t first, last;            /* wall ms */
+	enum sl_err cause;
+	bool writing;                   /* the gap record is being written */
+};
+
 struct agent {
 	struct agent_settings set;
 	char users_path[SL_PATH_MAX + 16];
@@ -108,6 +119,11 @@ struct agent {
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
+	char notes[AGENT_NOTES_MAX][256];   /* repairs made at start, alerted once connected */
+	size_t nnotes;
+	struct agent_audit_gap gap;     /* records the audit log could not take */
+	bool disk_low;                  /* a disk-low alert is out */
+	int64_t space_checked;          /* monotonic ms of the last free-space check */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -47,6 +47,11 @@ static int verify_audit(const char *dir)
 				sl_strerror(e));
 		return AGENT_EXIT_AUDIT;
 	}
+	if (n == 0) {
+		audit_free_paths(paths, n);
+		fprintf(stderr, "smartlock-agent: %s: no audit log here\n", dir);
+		return AGENT_EXIT_AUDIT;
+	}
 	e = audit_verify_files((const char *const *)paths, n, &res);
 	audit_free_paths(paths, n);
 	if (e == SL_ERR_AUDIT_CHAIN) {

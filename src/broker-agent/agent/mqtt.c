@@ -67,7 +67,10 @@ struct mqtt_link *mqtt_create(const struct agent_settings *set, struct inbox *in
 	l->set = set;
 	l->inbox = inbox;
 	l->backoff = set->reconnect_min_ms;
-	l->mosq = mosquitto_new(set->client_id, true, l);
+	/* a persistent session (fixed client id, clean session off): what
+	 * users send while the agent restarts waits in the broker and is
+	 * answered (or refused as stale) and audited when it is back */
+	l->mosq = mosquitto_new(set->client_id, !set->persistent_session, l);
 	if (!l->mosq)
 		goto fail;
 	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);

@@ -81,7 +81,12 @@ static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
 	rec.id = o->fresh ? o->id : 0;
-	report_audit(a, &rec, false);
+	if (report_audit(a, &rec, false) != SL_OK && result == SL_RESULT_OK) {
+		/* no answer that something is fine without its record */
+		result = SL_RESULT_ERROR;
+		reason = SL_REASON_INTERNAL_ERROR;
+		msg = "The audit log cannot be written; nothing was done.";
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.id = o->id;

@@ -8,6 +8,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "mqtt.h"
+#include "auditgap.h"
 #include "report.h"
 
 static void publish_qos(struct agent *a, enum sl_topic_kind kind, const char *lock,
@@ -59,6 +60,7 @@ static void audit_failed(struct agent *a, const struct audit_record *rec, enum s
 {
 	sl_log(SL_LOG_ERROR, "audit log %s: cannot write a record (%s %s): %s",
 			a->audit_path, rec->action, rec->result, sl_strerror(e));
+	auditgap_count(a, rec, e);
 	if (a->audit_failing)
 		return;
 	a->audit_failing = true;
@@ -72,6 +74,7 @@ enum sl_err report_audit(struct agent *a, const struct audit_record *rec, bool d
 	char *line = NULL;
 	enum sl_err e;
 
+	auditgap_flush(a);
 	e = audit_append(a->audit, rec, durable, &line);
 	if (e != SL_OK) {
 		free(line);

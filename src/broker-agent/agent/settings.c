@@ -90,6 +90,7 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
+	INT("audit_min_free_kb", audit_min_free_kb, 0, INT64_C(1) << 40),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
 	STR("broker_host", broker_host),
@@ -113,6 +114,7 @@ static const struct sl_config_key keys[] = {
 	INT("log_live_max", log_live_max, 1, 1000000),
 	INT("log_page_max", log_page_max, 1, 500),
 	STR("passwd_file", passwd_file),
+	{"persistent_session", SL_CFG_BOOL, false, OFF(persistent_session), 0, 0, 0, NULL},
 	INT("reconnect_max_ms", reconnect_max_ms, 100, 600000),
 	INT("reconnect_min_ms", reconnect_min_ms, 10, 600000),
 	INT("replay_cache_size", replay_cache_size, 16, 1 << 20),
@@ -150,6 +152,8 @@ void settings_defaults(struct agent_settings *s)
 	s->unlock_rate_window = 300;
 	s->audit_rotate_bytes = 1024 * 1024;
 	s->log_page_max = 100;
+	s->audit_min_free_kb = 10240;
+	s->persistent_session = true;
 	s->log_level = SL_LOG_NOTICE;
 }
 

@@ -55,6 +55,8 @@ struct agent_settings {
 	int64_t unlock_rate_window;     /* s */
 	int64_t audit_rotate_bytes;     /* 0 = never rotate */
 	int64_t log_page_max;           /* records per admin log page */
+	int64_t audit_min_free_kb;      /* disk-low alert below this; 0 = off */
+	bool persistent_session;        /* broker keeps our subscriptions and queue */
 	enum sl_log_level log_level;
 };
 

@@ -457,6 +457,10 @@ enum sl_err state_save(struct agent_state *st, const char *path,
 	put_int(&o, (int64_t)st->seq_reserved);
 	put(&o, ",\"audit_seq\":");
 	put_int(&o, (int64_t)st->audit_seq);
+	if (st->audit_hash[0]) {
+		put_key(&o, "audit_hash", false);
+		put_str(&o, st->audit_hash);
+	}
 	put_key(&o, "locks", false);
 	put(&o, "{");
 	for (size_t i = 0; i < locks->count; i++) {

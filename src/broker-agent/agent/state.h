@@ -52,6 +52,7 @@ struct agent_state {
 	struct replay_cache replay;
 	uint64_t audit_seq;             /* last audit record reflected here */
 	bool audit_seq_known;           /* false: no file, or one without it */
+	char audit_hash[SL_SHA256_HEX + 1]; /* that record's SHA-256: the log's anchor */
 	bool dirty;
 };
 

@@ -23,6 +23,7 @@
 #include "sessions.h"
 #include "smartlock/passwd.h"
 #include "smartlock/protocol.h"
+#include "smartlock/utf8.h"
 #include "smartlock/timeutil.h"
 #include "smartlock/topic.h"
 #include "throttle.h"
@@ -70,18 +71,12 @@ struct options {
 
 /* ---- small helpers ---- */
 
-/* A user name from the network, safe to print: at most max bytes, control
- * characters and broken UTF-8 replaced. */
+/* A user name from the network, safe to print in Mosquitto's log: at most
+ * size - 1 bytes, control characters and broken UTF-8 replaced, bidi and
+ * other format characters written out ("\u202E"). */
 static void safe_copy(char *dst, size_t size, const char *src)
 {
-	size_t n = src ? strlen(src) : 0;
-
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-	proto_sanitize_text(dst);
+	utf8_escape(dst, size, src ? src : "", src ? strlen(src) : 0);
 }
 
 static struct file_id file_id_of(const char *path)

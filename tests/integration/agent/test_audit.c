@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +42,68 @@ static int setup_throttle(void **state)
 static int teardown(void **state)
 {
 	return fx_state_down(state);
+}
+
+/* ---- a small file system for the audit log ---- */
+
+static char tmpfs_dir[HARNESS_PATH_MAX + 16];
+
+/* The agent with its audit directory on a 4 MiB tmpfs; skipped where
+ * mounting is not permitted. */
+static int setup_tmpfs(void **state)
+{
+	struct fx *f;
+
+	if (fx_state_setup(state, fx_default_users, 3, "audit_min_free_kb = 1024\n"
+				"audit_rotate_bytes = 0\n") != 0)
+		return -1;
+	f = *state;
+	snprintf(tmpfs_dir, sizeof(tmpfs_dir), "%s/audit", f->state_dir);
+	mkdir(tmpfs_dir, 0700);
+	if (mount("tmpfs", tmpfs_dir, "tmpfs", 0, "size=4m,mode=0700") != 0) {
+		print_message("cannot mount a tmpfs (%s): the full-disk test is skipped\n",
+				strerror(errno));
+		tmpfs_dir[0] = '\0';
+		return 0;
+	}
+	if (fx_start_agent(f) != 0 || fx_heartbeat(f, true, 60) != 0 ||
+			fx_wait_state_online(f, true, FX_WAIT) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown_tmpfs(void **state)
+{
+	struct fx *f = *state;
+
+	if (f && f->agent.pid && !f->agent.reaped)
+		harness_proc_stop(&f->agent, SIGTERM, 5000);
+	if (tmpfs_dir[0])
+		umount2(tmpfs_dir, MNT_DETACH);
+	tmpfs_dir[0] = '\0';
+	return fx_state_down(state);
+}
+
+/* Write a file of zeros into dir until it holds size bytes or the file
+ * system is full (size 0: until full). */
+static void fill(const char *dir, const char *name, size_t size)
+{
+	char path[HARNESS_PATH_MAX + 64], block[4096];
+	size_t done = 0;
+	int fd;
+
+	memset(block, 0, sizeof(block));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	while (size == 0 || done < size) {
+		ssize_t n = write(fd, block, sizeof(block));
+
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
 }
 
 /* Some traffic, then a stopped agent: the log is complete. */
@@ -239,6 +306,58 @@ static void test_refuses_to_start_on_broken_log(void **state)
 	free(text);
 }
 
+/* `smartlockctl log verify --dir dir`: its exit code, output in *out. */
+static int ctl_verify(struct fx *f, const char *dir, char **out)
+{
+	char ctl[HARNESS_PATH_MAX], log[HARNESS_PATH_MAX + 16];
+	char *argv[] = {ctl, "log", "verify", "--dir", (char *)dir, NULL};
+	struct harness_proc p;
+
+	harness_build_path(ctl, sizeof(ctl), "src/cli/smartlockctl");
+	snprintf(log, sizeof(log), "%s/ctl-verify.log", f->dir);
+	unlink(log);
+	assert_int_equal(harness_proc_start(&p, log, argv, NULL), 0);
+	assert_int_equal(harness_proc_wait(&p, 10000), 0);
+	*out = harness_read_file(log);
+	return WIFEXITED(p.status) ? WEXITSTATUS(p.status) : -1;
+}
+
+/* Deleting the newest records together with audit.head is found through
+ * the head the agent keeps in state.json: by the verifiers and at start. */
+static void test_tail_and_head_deleted(void **state)
+{
+	struct fx *f = *state;
+	char dir[HARNESS_PATH_MAX + 16], path[HARNESS_PATH_MAX + 32];
+	char **lines;
+	char *out = NULL;
+	size_t n;
+
+	make_history(f);
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	n = read_lines(path, &lines);
+	write_lines(path, lines, n - 3);
+	free_lines(lines, n);
+	snprintf(path, sizeof(path), "%s/audit.head", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(verify(f, dir, &out), 4);
+	if (!strstr(out, "were deleted (the agent's state.json says"))
+		fail_msg("--verify-audit says:\n%s", out);
+	free(out);
+	assert_int_equal(ctl_verify(f, dir, &out), 7);
+	assert_non_null(strstr(out, "were deleted (the agent's state.json says"));
+	free(out);
+	assert_int_not_equal(fx_start_agent(f), 0);
+	assert_int_equal(harness_proc_wait(&f->agent, FX_WAIT), 0);
+	assert_int_equal(WEXITSTATUS(f->agent.status), 4);
+	/* a directory with no audit log verifies nothing: an error */
+	snprintf(path, sizeof(path), "%s/empty", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(verify(f, path, &out), 4);
+	assert_non_null(strstr(out, "no audit log"));
+	free(out);
+}
+
 static void test_rotation_keeps_chain(void **state)
 {
 	struct fx *f = *state;
@@ -297,6 +416,93 @@ static void test_audit_unwritable_fails_closed(void **state)
 		free(out);
 	}
 	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+/* Ask for the status as user "resident" and wait for the answer. */
+static int status_answer(struct fx *f, struct harness_client *r, struct sl_response *res)
+{
+	int64_t id = fx_send(f, r, "resident", NULL, SL_ACTION_STATUS, 0);
+
+	if (!id || fx_response(f, r, "resident", res, FX_WAIT) != 0)
+		return -1;
+	return res->id == id ? 0 : -1;
+}
+
+/* A full disk: a low-space alert first; then every request refused with
+ * ENOSPC named, and once there is room one gap record counts them. */
+static void test_full_disk(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *r;
+	struct sl_response res;
+	struct sl_alert al;
+	struct statvfs sv;
+	char path[HARNESS_PATH_MAX + 32], *text;
+
+	if (!tmpfs_dir[0])
+		skip();
+	r = fx_client(f, "resident");
+	assert_non_null(r);
+	/* below audit_min_free_kb: alerted before anything fails */
+	assert_int_equal(statvfs(tmpfs_dir, &sv), 0);
+	fill(tmpfs_dir, "filler1", (size_t)sv.f_bavail * sv.f_frsize - 512 * 1024);
+	assert_int_equal(fx_wait_alert(f, SL_ALERT_DISK_LOW, &al, FX_WAIT), 0);
+	assert_non_null(strstr(al.msg, "KiB are left for the audit log"));
+	/* full: status requests use up the slack of the log's last page;
+	 * from the first that cannot be recorded on, each is refused */
+	fill(tmpfs_dir, "filler2", 0);
+	{
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			assert_int_equal(status_answer(f, r, &res), 0);
+			if (res.result == SL_RESULT_ERROR)
+				break;
+		}
+		assert_true(i < 100);
+	}
+	assert_int_equal(fx_wait_alert(f, SL_ALERT_AUDIT_FAILURE, &al, FX_WAIT), 0);
+	assert_non_null(strstr(al.msg, "ENOSPC"));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(status_answer(f, r, &res), 0);
+		assert_int_equal(res.result, SL_RESULT_ERROR);
+		assert_non_null(strstr(res.msg, "audit log cannot be written"));
+	}
+	/* an unlock is refused as well, and nothing reaches the lock */
+	assert_true(fx_send(f, r, "resident", NULL, SL_ACTION_UNLOCK, 0) != 0);
+	assert_int_equal(fx_response(f, r, "resident", &res, FX_WAIT), 0);
+	assert_int_equal(res.result, SL_RESULT_ERROR);
+	assert_int_equal(harness_client_pump(f->lock, 200), 0);
+	text = harness_read_file(f->agent_log);
+	assert_non_null(text);
+	if (!strstr(text, "no space left on the device (ENOSPC)"))
+		fail_msg("ENOSPC not named in the agent's log:\n%s", text);
+	free(text);
+	/* room again: the next record is preceded by the gap record */
+	snprintf(path, sizeof(path), "%s/filler1", tmpfs_dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/filler2", tmpfs_dir);
+	assert_int_equal(unlink(path), 0);
+	harness_client_drain(r);
+	assert_int_equal(fx_granted(f, r, "resident", SL_ACTION_UNLOCK), 0);
+	snprintf(path, sizeof(path), "%s/audit.log", tmpfs_dir);
+	text = harness_read_file(path);
+	assert_non_null(text);
+	if (!strstr(text, "\"action\":\"audit-gap\"") ||
+			!strstr(text, "requests refused and") ||
+			!strstr(text, "no space left on the device (ENOSPC)"))
+		fail_msg("no gap record in the audit log:\n%s", text);
+	/* at least the three requests, and the owner's barrier locks */
+	assert_non_null(strstr(text, "\"reason\":\"no-space\""));
+	free(text);
+	harness_client_destroy(r);
+	{
+		const char *args[] = {"--verify-audit", tmpfs_dir, NULL};
+		char *out = NULL;
+
+		assert_int_equal(fx_run_agent(f, args, &out), 0);
+		free(out);
+	}
 }
 
 static unsigned long long seq_of(const char *line)
@@ -384,9 +590,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_verify_and_tampering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_to_start_on_broken_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_and_head_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup_rotate, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_unwritable_fails_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_feed_throttled, setup_throttle, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk, setup_tmpfs, teardown_tmpfs),
 	};
 	int rc;
 

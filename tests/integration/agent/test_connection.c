@@ -163,6 +163,45 @@ static void test_broker_restart(void **state)
 	harness_client_destroy(r);
 }
 
+/* Requests sent while the agent is down wait in its persistent session:
+ * answered and audited when it is back, a fresh one on its merits, one
+ * older than the request window refused as stale. */
+static void test_requests_while_down(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *r = fx_client(f, "resident");
+	struct sl_response res;
+	char path[HARNESS_PATH_MAX + 32], needle[64], *text;
+	int64_t fresh, old;
+
+	assert_non_null(r);
+	assert_int_equal(fx_stop_agent(f), 0);
+	fresh = fx_send(f, r, "resident", NULL, SL_ACTION_STATUS, 0);
+	old = fx_send(f, r, "resident", NULL, SL_ACTION_STATUS, time_now_ms() - 3600 * 1000);
+	assert_true(fresh != 0 && old != 0);
+	assert_int_equal(fx_start_agent(f), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fx_response(f, r, "resident", &res, FX_WAIT), 0);
+		if (res.id == fresh) {
+			/* answered on its merits (the lock has not reported yet) */
+			assert_int_not_equal(res.reason, SL_REASON_STALE);
+			assert_true(res.msg[0] != '\0');
+		} else {
+			assert_true(res.id == old);
+			assert_int_equal(res.reason, SL_REASON_STALE);
+		}
+	}
+	harness_client_destroy(r);
+	assert_int_equal(fx_stop_agent(f), 0);
+	snprintf(path, sizeof(path), "%s/audit/audit.log", f->state_dir);
+	text = harness_read_file(path);
+	assert_non_null(text);
+	snprintf(needle, sizeof(needle), "\"id\":%lld", (long long)fresh);
+	assert_non_null(strstr(text, needle));
+	assert_non_null(strstr(text, "\"reason\":\"stale\""));
+	free(text);
+}
+
 static void test_sigterm(void **state)
 {
 	struct fx *f = *state;
@@ -177,6 +216,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tls, setup_tls, teardown),
 		cmocka_unit_test_setup_teardown(test_broker_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests_while_down, setup, teardown),
 	};
 	int rc;
 

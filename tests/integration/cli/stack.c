@@ -1,5 +1,6 @@
 /* stack.c - broker, agent, lock daemon and enrolments for the client
  * integration tests. */
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,12 +197,27 @@ int stack_setup(struct stack *s, const char *agent_extra, const char *lockd_extr
 static int start(struct stack *s, struct harness_proc *p, const char *rel, const char *conf,
 		const char *name, char *log, size_t log_size, const char *ready)
 {
-	char exe[HARNESS_PATH_MAX];
+	char exe[HARNESS_PATH_MAX], reuid[48], regid[48], groups[48];
 	char *argv[] = {(char *)build_path(exe, sizeof(exe), rel), "-c", (char *)conf, NULL};
+	/* the agent as an unprivileged user in the broker's group (the site
+	 * directory's, for its socket): setpriv execs it (same pid) */
+	char *as_user[] = {"/usr/bin/setpriv", reuid, regid, groups, argv[0], "-c",
+		(char *)conf, NULL};
+	bool drop = s->agent_user && strcmp(name, "agent") == 0;
 
 	s->starts++;
 	snprintf(log, log_size, "%.400s/%s-%d.log", s->dir, name, s->starts);
-	if (harness_proc_start(p, log, argv, NULL) != 0)
+	if (drop) {
+		struct passwd *pw = getpwnam(s->agent_user);
+		struct stat st;
+
+		if (!pw || stat(s->site_dir, &st) != 0)
+			return -1;
+		snprintf(reuid, sizeof(reuid), "--reuid=%u", (unsigned)pw->pw_uid);
+		snprintf(regid, sizeof(regid), "--regid=%u", (unsigned)pw->pw_gid);
+		snprintf(groups, sizeof(groups), "--groups=%u", (unsigned)st.st_gid);
+	}
+	if (harness_proc_start(p, log, drop ? as_user : argv, NULL) != 0)
 		return -1;
 	if (harness_wait_file_contains(log, ready, STACK_WAIT) != 0) {
 		char *text = harness_read_file(log);
@@ -372,6 +388,12 @@ static int ctl_site(struct stack *s, const char *const *args)
 
 int stack_site_up(struct stack *s)
 {
+	return stack_site_up_as(s, NULL);
+}
+
+int stack_site_up_as(struct stack *s, const char *agent_user)
+{
+	char var[HARNESS_PATH_MAX + 32], pw[HARNESS_PATH_MAX + 32];
 	char plugin[HARNESS_PATH_MAX], port[16], conf[HARNESS_PATH_MAX + 32];
 	char out[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
 	const char *mosq = getenv("SMARTLOCK_MOSQUITTO");
@@ -381,6 +403,7 @@ int stack_site_up(struct stack *s)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->agent_user = agent_user;
 	if (harness_tmpdir(s->dir, sizeof(s->dir)) != 0)
 		return -1;
 	/* the site directory is shared with the mosquitto group, as init makes it */
@@ -389,9 +412,15 @@ int stack_site_up(struct stack *s)
 	snprintf(s->site_dir, sizeof(s->site_dir), "%.400s/site", s->dir);
 	snprintf(port, sizeof(port), "%d", harness_free_port());
 	build_path(plugin, sizeof(plugin), "src/broker-agent/plugin/smartlock_auth.so");
+	/* with an agent user, the production layout: the agent's state and
+	 * the password file in a directory of its own */
+	snprintf(var, sizeof(var), "%.400s/var", s->site_dir);
+	snprintf(pw, sizeof(pw), "%.400s/var/passwd", s->site_dir);
 	rc = ctl_site(s, (const char *const[]){"init", s->site_dir, "--lock", STACK_LOCK,
 			"--owner", "owner", "--host", "localhost", "--port", port, "--bind",
-			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", "1000", NULL});
+			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", "1000",
+			agent_user ? "--agent-user" : NULL, agent_user, "--state-dir", var,
+			"--passwd", pw, NULL});
 	if (rc == 2)
 		return 77;      /* no init in this smartlockctl */
 	if (rc != 0)
@@ -444,7 +473,8 @@ int stack_site_up(struct stack *s)
 	snprintf(s->agent_conf, sizeof(s->agent_conf), "%.400s/agent.conf", s->site_dir);
 	snprintf(s->lockd_conf, sizeof(s->lockd_conf), "%.400s/lockd-%s.conf", s->site_dir,
 			STACK_LOCK);
-	snprintf(s->state_dir, sizeof(s->state_dir), "%.400s/state", s->site_dir);
+	snprintf(s->state_dir, sizeof(s->state_dir), "%.400s/%s", s->site_dir,
+			agent_user ? "var" : "state");
 	if (stack_start_agent(s) != 0 || stack_start_lockd(s) != 0)
 		return -1;
 	return 0;

@@ -39,6 +39,7 @@ struct stack {
 	struct harness_proc mosquitto;  /* the site's broker */
 	bool mosquitto_running;
 	char site_dir[HARNESS_PATH_MAX];
+	const char *agent_user;         /* the agent runs as this user (NULL: as we do) */
 };
 
 extern const char *const stack_names[STACK_NUSERS];
@@ -70,6 +71,9 @@ void stack_teardown(struct stack *s);
  * -1 on failure.
  */
 int stack_site_up(struct stack *s);
+/* The same with `init --agent-user agent_user`, the agent's state and the
+ * password file in <site>/var, and the agent run as that user (root only). */
+int stack_site_up_as(struct stack *s, const char *agent_user);
 
 /* The enrolment file of a stack user (in the test directory). */
 const char *stack_enrol(const struct stack *s, enum stack_user u, char *buf, size_t size);

@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "smartlock/passwd.h"
 #include "smartlock/timeutil.h"
 
 #include "stack.h"
@@ -409,14 +412,15 @@ static void test_users_and_log(void **state)
 
 /* ---- a site made by smartlockctl init: plugin, TLS, hashed passwords ---- */
 
-static int site(void **state)
+/* A site made by init, the agent run as agent_user (NULL: as we are). */
+static int site_as(void **state, const char *agent_user)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	int rc;
 
 	if (!f)
 		return -1;
-	rc = stack_site_up(&f->s);
+	rc = stack_site_up_as(&f->s, agent_user);
 	if (rc != 0) {
 		stack_teardown(&f->s);
 		free(f);
@@ -427,6 +431,138 @@ static int site(void **state)
 	paths(f);
 	*state = f;
 	return 0;
+}
+
+static int site(void **state)
+{
+	return site_as(state, NULL);
+}
+
+/* As root, the production layout: the agent's files belong to nobody,
+ * who runs the agent; the password file is also the broker's group's. */
+static int site_nobody(void **state)
+{
+	if (geteuid() != 0 || !getpwnam("nobody") || access("/usr/bin/setpriv", X_OK) != 0) {
+		print_message("needs root, the user nobody and setpriv: skipped\n");
+		skip();
+	}
+	return site_as(state, "nobody");
+}
+
+static void site_file(const struct fixture *f, const char *name, char *buf, size_t size)
+{
+	assert_true((size_t)snprintf(buf, size, "%s/%s", f->s.agent_user ? f->s.state_dir :
+			f->s.site_dir, name) < size);
+}
+
+static void assert_same_owner(const char *path, const struct stat *before)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, before->st_uid);
+	assert_int_equal(st.st_gid, before->st_gid);
+	assert_int_equal(st.st_mode & 07777, before->st_mode & 07777);
+}
+
+/* The broker took the latest password file: it logged closing name's
+ * sessions for what (disabled, changed). */
+static void wait_broker_saw(const struct fixture *f, const char *name, const char *what)
+{
+	char log[HARNESS_PATH_MAX + 16], line[128];
+
+	snprintf(log, sizeof(log), "%s/mosquitto.log", f->s.dir);
+	snprintf(line, sizeof(line), "sessions of \"%s\": account %s", name, what);
+	if (harness_wait_file_contains(log, line, STACK_WAIT) != 0) {
+		char *text = harness_read_file(log);
+
+		fprintf(stderr, "no \"%s\" in the broker's log:\n%s\n", line, text ? text : "");
+		free(text);
+		fail();
+	}
+}
+
+/* A user changed through the agent keeps the password file's owner, group
+ * and mode, the broker keeps serving, and an owner's or resident's
+ * home-only setting (made by `smartlockctl user add`) survives. */
+static void test_site_user_change_keeps_passwd(void **state)
+{
+	struct fixture *f = *state;
+	char pw[HARNESS_PATH_MAX + 16], out[HARNESS_PATH_MAX + 16], msg[256];
+	struct passwd_file *pf;
+	struct stat before;
+
+	site_file(f, "passwd", pw, sizeof(pw));
+	assert_int_equal(stat(pw, &before), 0);
+	assert_int_equal(before.st_mode & 07777, 0640);
+	snprintf(out, sizeof(out), "%s/bob.enrol", f->s.dir);
+	assert_int_equal(CTL(f, "user", "add", "bob", "--role", "resident", "--home-only",
+			"--site", f->s.site_dir, "--out", out), 0);
+	assert_same_owner(pw, &before);
+	/* the agent picks the changed user store up by itself */
+	assert_int_equal(harness_wait_file_contains(f->s.agent_log, "(4 users)", STACK_WAIT), 0);
+	assert_int_equal(CTL(f, "--enrol", f->owner, "users", "disable", "bob"), 0);
+	assert_contains(f->out, "Done: bob disabled.");
+	assert_same_owner(pw, &before);
+	wait_broker_saw(f, "bob", "disabled");
+	assert_int_equal(CTL(f, "--enrol", f->owner, "users", "enable", "bob"), 0);
+	assert_same_owner(pw, &before);
+	wait_broker_saw(f, "bob", "changed");
+	/* the broker still serves everybody */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "status"), 0);
+	assert_int_equal(CTL(f, "--enrol", out, "status"), 0);
+	pf = passwd_load(pw, msg, sizeof(msg));
+	assert_non_null(pf);
+	assert_true(passwd_find(pf, "bob")->enabled);
+	assert_true(passwd_find(pf, "bob")->home_only);
+	assert_false(passwd_find(pf, "resident")->home_only);
+	passwd_destroy(pf);
+}
+
+/* Run as an unprivileged user, the agent keeps the password file's owner,
+ * group and mode; where it cannot (a file left to root), it refuses the
+ * change before touching anything, says why, and the site keeps running. */
+static void test_site_agent_unprivileged(void **state)
+{
+	struct fixture *f = *state;
+	char pw[HARNESS_PATH_MAX + 16], users[HARNESS_PATH_MAX + 16], both[8192];
+	struct stat before, users_before;
+	char *text, *again;
+
+	site_file(f, "passwd", pw, sizeof(pw));
+	site_file(f, "users.json", users, sizeof(users));
+	assert_int_equal(stat(pw, &before), 0);
+	assert_int_equal(stat(users, &users_before), 0);
+	assert_int_equal(before.st_uid, getpwnam("nobody")->pw_uid);
+	assert_int_not_equal(before.st_gid, getpwnam("nobody")->pw_gid);
+	assert_int_equal(CTL(f, "--enrol", f->owner, "users", "disable", "resident"), 0);
+	assert_same_owner(pw, &before);
+	assert_same_owner(users, &users_before);
+	wait_broker_saw(f, "resident", "disabled");
+	assert_int_equal(CTL(f, "--enrol", f->owner, "status"), 0);
+	/* a password file left to root: nobody cannot write one like it */
+	assert_int_equal(chown(pw, 0, before.st_gid), 0);
+	assert_int_equal(stat(pw, &before), 0);
+	text = harness_read_file(pw);
+	assert_non_null(text);
+	assert_int_not_equal(CTL(f, "--enrol", f->owner, "users", "enable", "resident"), 0);
+	snprintf(both, sizeof(both), "%s%s", f->out ? f->out : "", f->err ? f->err : "");
+	assert_contains(both, "Nothing changed");
+	assert_contains(both, "owner and group");
+	again = harness_read_file(pw);
+	assert_non_null(again);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+	assert_same_owner(pw, &before);
+	assert_int_equal(CTL(f, "--enrol", f->owner, "users", "list"), 0);
+	assert_contains(f->out, "disabled");
+	text = harness_read_file(f->s.agent_log);
+	assert_non_null(text);
+	assert_contains(text, "not permitted");
+	free(text);
+	/* the site keeps running */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "status"), 0);
 }
 
 static void test_site_over_tls(void **state)
@@ -485,6 +621,9 @@ int main(void)
 	};
 	const struct CMUnitTest site_tests[] = {
 		cmocka_unit_test_setup_teardown(test_site_over_tls, site, down),
+		cmocka_unit_test_setup_teardown(test_site_user_change_keeps_passwd, site, down),
+		cmocka_unit_test_setup_teardown(test_site_user_change_keeps_passwd, site_nobody, down),
+		cmocka_unit_test_setup_teardown(test_site_agent_unprivileged, site_nobody, down),
 	};
 	const struct CMUnitTest bare_tests[] = {
 		cmocka_unit_test_setup_teardown(test_usage_exit_2, bare, down),

@@ -131,6 +131,19 @@ static void test_hostile_user_name(void **state)
 	 * plugin sees them; the plugin still replaces them in reports) */
 	refused_local(x, "smartlock/+/#", "x", SL_LOGIN_UNKNOWN_USER, "smartlock/+/#");
 	refused_local(x, "\xc3\xa9mile", "x", SL_LOGIN_UNKNOWN_USER, "\xc3\xa9mile");
+	/* a right-to-left override is written out in Mosquitto's log and in
+	 * the report, never obeyed */
+	refused_local(x, "mal\xe2\x80\xaeyrot", "x", SL_LOGIN_UNKNOWN_USER, "mal\\u202Eyrot");
+	{
+		char *log = harness_read_file(x->f.broker.log_path), *line;
+
+		assert_non_null(log);
+		assert_non_null(strstr(log, "login refused: user \"mal\\u202Eyrot\""));
+		for (line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
+			if (strstr(line, "smartlock_auth:"))
+				assert_null(strstr(line, "\xe2\x80\xae"));
+		free(log);
+	}
 	/* the length is capped */
 	refused_local(x, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "x",
 			SL_LOGIN_UNKNOWN_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");

@@ -223,6 +223,22 @@ static void test_init_idempotent(void **state)
 	assert_string_equal(before, after);
 	free(after);
 	free(before);
+	/* a plugin that is not there, or not a plugin: nothing written */
+	{
+		char other[HARNESS_PATH_MAX], conf[HARNESS_PATH_MAX + 32];
+		char *missing[] = {"init", other, "--plugin", "/no/such/file", NULL};
+		char *not_so[] = {"init", other, "--plugin", conf, NULL};
+		struct stat st;
+
+		pf_fmt(other, sizeof(other), "%s/other-site", x->dir);
+		assert_int_equal(ctl(x, missing), 3);
+		pf_fmt(conf, sizeof(conf), "%s/mosquitto.conf", other);
+		assert_int_not_equal(stat(conf, &st), 0);
+		site_path(x, conf, sizeof(conf), "site.conf");
+		assert_int_equal(ctl(x, not_so), 3);
+		pf_fmt(conf, sizeof(conf), "%s/mosquitto.conf", other);
+		assert_int_not_equal(stat(conf, &st), 0);
+	}
 	/* usage errors */
 	{
 		char *bad[] = {"init", x->site, "--lock", "bad/name", NULL};
