@@ -118,6 +118,11 @@ static const struct sl_config_key keys[] = {
 	INT("replay_cache_size", replay_cache_size, 16, 1 << 20),
 	INT("request_window", request_window, 1, 3600),
 	STR("state_dir", state_dir),
+	INT("stranger_fail_threshold", stranger_fail_threshold, 1, 100),
+	INT("stranger_fail_window", stranger_fail_window, 1, 86400),
+	INT("stranger_lockout_duration", stranger_lockout_duration, 1, 86400 * 7),
+	{"stranger_lockout_serves_residents", SL_CFG_BOOL, false,
+		OFF(stranger_lockout_serves_residents), 0, 0, 0, NULL},
 	INT("unlock_rate_max", unlock_rate_max, 0, 100),
 	INT("unlock_rate_window", unlock_rate_window, 1, 86400),
 };
@@ -151,6 +156,10 @@ void settings_defaults(struct agent_settings *s)
 	s->audit_rotate_bytes = 1024 * 1024;
 	s->log_page_max = 100;
 	s->log_level = SL_LOG_NOTICE;
+	s->stranger_fail_threshold = 3;
+	s->stranger_fail_window = 300;
+	s->stranger_lockout_duration = 300;
+	s->stranger_lockout_serves_residents = true;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,

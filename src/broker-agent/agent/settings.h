@@ -56,6 +56,12 @@ struct agent_settings {
 	int64_t audit_rotate_bytes;     /* 0 = never rotate */
 	int64_t log_page_max;           /* records per admin log page */
 	enum sl_log_level log_level;
+	/* failures by unregistered identities (failed broker logins, unknown
+	 * users) disable unlocking a lock for all but the served roles */
+	int64_t stranger_fail_threshold;
+	int64_t stranger_fail_window;   /* s */
+	int64_t stranger_lockout_duration;      /* s */
+	bool stranger_lockout_serves_residents;
 };
 
 void settings_defaults(struct agent_settings *s);
