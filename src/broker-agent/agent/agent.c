@@ -360,6 +360,11 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 			pipeline_login_failed(a, it->payload, it->len);
 		return;
 	}
+	if (strcmp(it->topic, SL_TOPIC_ABUSE) == 0) {
+		if (!it->retain)
+			abuse_report(a, it->payload, it->len);
+		return;
+	}
 	if (topic_parse(it->topic, &t) != SL_OK)
 		return;
 	l = agent_lock(a, t.lock);
@@ -382,8 +387,8 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 
 static void subscribe_all(struct agent *a)
 {
-	char filters[AGENT_LOCKS_MAX * 4 + 1][SL_TOPIC_MAX];
-	char *ptrs[AGENT_LOCKS_MAX * 4 + 1];
+	char filters[AGENT_LOCKS_MAX * 4 + 2][SL_TOPIC_MAX];
+	char *ptrs[AGENT_LOCKS_MAX * 4 + 2];
 	static const enum sl_topic_kind kinds[] = {SL_TOPIC_LOCK_REQ, SL_TOPIC_ADMIN,
 		SL_TOPIC_LOCK_STATUS, SL_TOPIC_HEALTH};
 	int n = 0, mid = 0, rc;
@@ -398,6 +403,9 @@ static void subscribe_all(struct agent *a)
 		}
 	}
 	snprintf(filters[n], sizeof(filters[n]), "%s", SL_TOPIC_LOGIN_FAILED);
+	ptrs[n] = filters[n];
+	n++;
+	snprintf(filters[n], sizeof(filters[n]), "%s", SL_TOPIC_ABUSE);
 	ptrs[n] = filters[n];
 	n++;
 	rc = mqtt_subscribe(a->mqtt, ptrs, n, &mid);

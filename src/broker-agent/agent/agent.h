@@ -15,6 +15,7 @@
 #include "smartlock/audit.h"
 #include "smartlock/protocol.h"
 #include "smartlock/userstore.h"
+#include "abuse.h"
 #include "inbox.h"
 #include "settings.h"
 #include "state.h"
@@ -108,6 +109,7 @@ struct agent {
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
+	struct abuse_memo abuse;        /* abuse alerts sent recently */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -90,6 +90,7 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
+	INT("abuse_alert_interval", abuse_alert_interval, 1, 86400),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
 	STR("broker_host", broker_host),
@@ -160,6 +161,7 @@ void settings_defaults(struct agent_settings *s)
 	s->stranger_fail_window = 300;
 	s->stranger_lockout_duration = 300;
 	s->stranger_lockout_serves_residents = true;
+	s->abuse_alert_interval = 300;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,

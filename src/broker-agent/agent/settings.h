@@ -62,6 +62,7 @@ struct agent_settings {
 	int64_t stranger_fail_window;   /* s */
 	int64_t stranger_lockout_duration;      /* s */
 	bool stranger_lockout_serves_residents;
+	int64_t abuse_alert_interval;   /* s between abuse alerts per sender */
 };
 
 void settings_defaults(struct agent_settings *s);

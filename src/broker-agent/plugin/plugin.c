@@ -3,6 +3,8 @@
  * the first of smartlock's three locks: who may connect, from where, and
  * which topics each identity may use. Reports failed logins to the agent
  * and closes the sessions of accounts that were disabled or removed.
+ * Drops people's messages over their rate or size limit (ratelimit.h) and
+ * reports the drops to the agent on smartlock/_site/abuse.
  *
  * Everything here runs in Mosquitto's single thread. Any error means deny.
  */
@@ -20,6 +22,7 @@
 #include "acl.h"
 #include "listeners.h"
 #include "origin.h"
+#include "ratelimit.h"
 #include "sessions.h"
 #include "smartlock/passwd.h"
 #include "smartlock/protocol.h"
@@ -31,6 +34,7 @@
 #define RELOAD_CHECK_MS 200     /* stat the password file this often */
 #define THROTTLE_LOG_MS 10000   /* at most one "throttled" line per 10 s */
 #define LOG_USER_MAX 48
+#define ABUSE_FLUSH_MS 1000     /* look for due abuse reports this often */
 
 /* Exported entry points (everything else is hidden by the version script). */
 int mosquitto_plugin_version(int supported_version_count, const int *supported_versions);
@@ -60,12 +64,18 @@ struct plugin {
 	bool remote_tls_ok;             /* listeners.h proved TLS on remote listeners */
 	unsigned reloads;               /* password file loads after the first */
 	struct sessions *sessions;      /* which account holds which client id */
+	struct limits *limits;          /* people's rate and size limits */
+	struct limits_config lcfg;
+	int64_t next_flush;
 };
 
 struct options {
 	char passwd_file[PATH_MAX];
 	char home_networks[1024];
 	char broker_conf[PATH_MAX];
+	char request_rate[24], request_burst[24];
+	char owner_request_rate[24], owner_request_burst[24];
+	char user_max_payload[24];
 };
 
 /* ---- small helpers ---- */
@@ -333,8 +343,38 @@ static int on_acl_check(int event, void *event_data, void *userdata)
 	id.role = e->role;
 	id.name = e->name;
 	id.alerts = e->alerts;
-	return acl_check(&id, access, ed->topic, ed->retain) ?
-			MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	if (!acl_check(&id, access, ed->topic, ed->retain))
+		return MOSQ_ERR_ACL_DENIED;
+	/* a publish that may pass: within the account's rate and size? */
+	if (access == ACL_WRITE && limits_check(p->limits, &p->lcfg, e->name, e->role,
+				ed->payloadlen, time_mono_ms()) != LIMITS_PASS)
+		return MOSQ_ERR_ACL_DENIED;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- abuse reports ---- */
+
+static void publish_abuse(void *ctx, const struct limits_report *r)
+{
+	struct sl_abuse_report rep;
+	char *json;
+
+	(void)ctx;
+	memset(&rep, 0, sizeof(rep));
+	snprintf(rep.user, sizeof(rep.user), "%s", r->user);
+	snprintf(rep.role, sizeof(rep.role), "%s", passwd_role_name(r->role));
+	rep.rate = (int64_t)r->rate_dropped;
+	rep.size = (int64_t)r->size_dropped;
+	rep.span = r->span_ms;
+	rep.time = time_now_ms();
+	mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "dropped from \"%s\" in %lld ms: "
+			"%lld over its rate, %lld over its size limit", rep.user, (long long)rep.span,
+			(long long)rep.rate, (long long)rep.size);
+	json = proto_encode_abuse_report(&rep);
+	if (!json || mosquitto_broker_publish_copy(NULL, SL_TOPIC_ABUSE, (int)strlen(json),
+			json, 1, false, NULL) != MOSQ_ERR_SUCCESS)
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot publish an abuse report");
+	free(json);
 }
 
 static int on_tick(int event, void *event_data, void *userdata)
@@ -344,6 +384,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 
 	(void)event;
 	(void)event_data;
+	if (now >= p->next_flush) {
+		limits_flush(p->limits, now, false, publish_abuse, p);
+		p->next_flush = now + ABUSE_FLUSH_MS;
+	}
 	if (now < p->next_check)
 		return MOSQ_ERR_SUCCESS;
 	check_reload(p, false);
@@ -362,7 +406,12 @@ struct option_key {
 static const struct option_key option_keys[] = {
 	{"broker_conf", offsetof(struct options, broker_conf), sizeof(((struct options *)0)->broker_conf)},
 	{"home_networks", offsetof(struct options, home_networks), sizeof(((struct options *)0)->home_networks)},
+	{"owner_request_burst", offsetof(struct options, owner_request_burst), sizeof(((struct options *)0)->owner_request_burst)},
+	{"owner_request_rate", offsetof(struct options, owner_request_rate), sizeof(((struct options *)0)->owner_request_rate)},
 	{"passwd_file", offsetof(struct options, passwd_file), sizeof(((struct options *)0)->passwd_file)},
+	{"request_burst", offsetof(struct options, request_burst), sizeof(((struct options *)0)->request_burst)},
+	{"request_rate", offsetof(struct options, request_rate), sizeof(((struct options *)0)->request_rate)},
+	{"user_max_payload", offsetof(struct options, user_max_payload), sizeof(((struct options *)0)->user_max_payload)},
 };
 
 static int option_cmp(const void *key, const void *elem)
@@ -399,13 +448,48 @@ static int parse_options(struct options *o, struct mosquitto_opt *options, int c
 	return 0;
 }
 
-/* Apply options: home networks and the listener audit. */
+/* One integer option in [lo, hi]; unset keeps *out. 0 or -1 (logged). */
+static int int_option(const char *name, const char *text, int64_t lo, int64_t hi,
+		int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!text[0])
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < lo || v > hi) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_%s: expected an "
+				"integer from %lld to %lld", name, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The people's rate and size limits (ratelimit.h). */
+static int configure_limits(struct limits_config *c, const struct options *o)
+{
+	limits_config_defaults(c);
+	return int_option("request_rate", o->request_rate, 1, 100000, &c->rate) ||
+		int_option("request_burst", o->request_burst, 1, 1000000, &c->burst) ||
+		int_option("owner_request_rate", o->owner_request_rate, 1, 100000, &c->owner_rate) ||
+		int_option("owner_request_burst", o->owner_request_burst, 1, 1000000,
+				&c->owner_burst) ||
+		int_option("user_max_payload", o->user_max_payload, 64, 268435455,
+				&c->user_max_payload) ? -1 : 0;
+}
+
+/* Apply options: limits, home networks and the listener audit. */
 static int configure(struct plugin *p, const struct options *o)
 {
 	struct listener_audit audit;
 	char msg[160];
 	enum sl_err rc;
 
+	if (configure_limits(&p->lcfg, o) != 0)
+		return -1;
 	if (origin_parse_networks(o->home_networks, &p->home, msg, sizeof(msg)) != SL_OK) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "%s", msg);
 		return -1;
@@ -513,7 +597,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 	p->id = identifier;
 	throttle_init(&p->throttle);
 	p->sessions = sessions_create(SESSIONS_MAX);
-	if (!p->sessions)
+	p->limits = limits_create();
+	if (!p->sessions || !p->limits)
 		goto fail;
 	if (parse_options(&o, options, option_count) != 0 || configure(p, &o) != 0)
 		goto fail;
@@ -538,6 +623,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 fail:
 	passwd_destroy(p->pw);
 	sessions_destroy(p->sessions);
+	limits_destroy(p->limits);
 	free(p);
 	return MOSQ_ERR_UNKNOWN;
 }
@@ -553,6 +639,7 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
 	unregister_all(p, NCALLBACKS);
 	passwd_destroy(p->pw);
 	sessions_destroy(p->sessions);
+	limits_destroy(p->limits);
 	free(p);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -370,7 +370,27 @@ static int ctl_site(struct stack *s, const char *const *args)
 	return rc;
 }
 
+/* Append text to the config file at path, keeping its mode. 0 or -1. */
+static int append_conf(const char *path, const char *text)
+{
+	FILE *f;
+	int rc;
+
+	if (!text)
+		return 0;
+	f = fopen(path, "a");
+	if (!f)
+		return -1;
+	rc = fprintf(f, "\n%s\n", text) < 0;
+	return fclose(f) != 0 || rc ? -1 : 0;
+}
+
 int stack_site_up(struct stack *s)
+{
+	return stack_site_up_ex(s, NULL, NULL);
+}
+
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra)
 {
 	char plugin[HARNESS_PATH_MAX], port[16], conf[HARNESS_PATH_MAX + 32];
 	char out[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
@@ -445,6 +465,9 @@ int stack_site_up(struct stack *s)
 	snprintf(s->lockd_conf, sizeof(s->lockd_conf), "%.400s/lockd-%s.conf", s->site_dir,
 			STACK_LOCK);
 	snprintf(s->state_dir, sizeof(s->state_dir), "%.400s/state", s->site_dir);
+	if (append_conf(s->agent_conf, agent_extra) != 0 ||
+			append_conf(s->lockd_conf, lockd_extra) != 0)
+		return -1;
 	if (stack_start_agent(s) != 0 || stack_start_lockd(s) != 0)
 		return -1;
 	return 0;

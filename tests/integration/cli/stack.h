@@ -70,6 +70,9 @@ void stack_teardown(struct stack *s);
  * -1 on failure.
  */
 int stack_site_up(struct stack *s);
+/* stack_site_up with lines appended to the agent's and lockd's configs
+ * (NULL for none) before they start. */
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra);
 
 /* The enrolment file of a stack user (in the test directory). */
 const char *stack_enrol(const struct stack *s, enum stack_user u, char *buf, size_t size);
