@@ -29,6 +29,16 @@ static void collect(void *ctx, const struct limits_report *r)
 	s->n++;
 }
 
+static void squats(void *ctx, const struct limits_report *r)
+{
+	struct seen *s = ctx;
+
+	assert_string_equal(r->user, "gina");
+	assert_true(r->squat_refused == 2 && r->rate_dropped == 0);
+	assert_string_equal(r->last_id, "lockd-front-door");
+	s->n++;
+}
+
 static void test_flood_is_one_accounts_problem(void **state)
 {
 	struct limits *l = limits_create();
@@ -57,9 +67,9 @@ static void test_flood_is_one_accounts_problem(void **state)
 			LIMITS_DROP_SIZE);
 	assert_int_equal(limits_check(l, &c, "rita", SL_PW_RESIDENT, 4096, 2000), LIMITS_PASS);
 	/* one report per account once the window has passed */
-	limits_flush(l, 1000 + LIMITS_REPORT_MS - 1, false, collect, &s);
+	limits_flush(l, 1000 + c.report_ms - 1, c.report_ms, false, collect, &s);
 	assert_int_equal(s.n, 0);
-	limits_flush(l, 2000 + LIMITS_REPORT_MS, false, collect, &s);
+	limits_flush(l, 2000 + c.report_ms, c.report_ms, false, collect, &s);
 	assert_int_equal(s.n, 2);
 	for (int i = 0; i < s.n; i++) {
 		if (strcmp(s.user[i], "gina") == 0)
@@ -68,13 +78,20 @@ static void test_flood_is_one_accounts_problem(void **state)
 			assert_true(strcmp(s.user[i], "rita") == 0 && s.size[i] == 1 && s.rate[i] == 0);
 	}
 	/* reported counts are forgotten */
-	limits_flush(l, 100000, true, collect, &s);
+	limits_flush(l, 100000, c.report_ms, true, collect, &s);
 	assert_int_equal(s.n, 2);
 	/* the bucket refills: after 4 s idle the guest may send 20 again */
 	passed = 0;
 	for (int i = 0; i < 30; i++)
 		passed += limits_check(l, &c, "gina", SL_PW_GUEST, 100, 200000) == LIMITS_PASS;
 	assert_int_equal(passed, 20);
+	/* refused reserved client ids are reported with the last id */
+	limits_flush(l, 299999, c.report_ms, true, collect, &s);
+	limits_note_squat(l, "gina", SL_PW_GUEST, "smartlock-agent", 300000);
+	limits_note_squat(l, "gina", SL_PW_GUEST, "lockd-front-door", 300001);
+	s.n = 0;
+	limits_flush(l, 300000 + c.report_ms, c.report_ms, false, squats, &s);
+	assert_int_equal(s.n, 1);
 	limits_destroy(l);
 }
 

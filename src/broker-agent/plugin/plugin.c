@@ -20,6 +20,7 @@
 #include <mosquitto_plugin.h>
 
 #include "acl.h"
+#include "clientid.h"
 #include "listeners.h"
 #include "origin.h"
 #include "ratelimit.h"
@@ -76,6 +77,7 @@ struct options {
 	char request_rate[24], request_burst[24];
 	char owner_request_rate[24], owner_request_burst[24];
 	char user_max_payload[24];
+	char abuse_report_ms[24];
 };
 
 /* ---- small helpers ---- */
@@ -226,14 +228,49 @@ static void check_reload(struct plugin *p, bool force)
 
 /* ---- callbacks ---- */
 
-/* The last step of a good login: the client id must not belong to another
- * account's connection or persistent session (see sessions.h). */
-static int claim_client_id(struct plugin *p, struct mosquitto *client, const char *user)
+static bool account_exists(const char *name, void *ctx)
 {
-	const char *id = mosquitto_client_id(client);
+	struct plugin *p = ctx;
+
+	return p->pw && passwd_find(p->pw, name) != NULL;
+}
+
+/* A login asked for a client id reserved for another account: refused,
+ * logged, and counted for the abuse report. */
+static int squatting(struct plugin *p, const struct sl_passwd_entry *e, const char *id)
+{
+	char log_id[LOG_USER_MAX];
+
+	safe_copy(log_id, sizeof(log_id), id);
+	mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login refused: user \"%s\" asked "
+			"for client id \"%s\", which is reserved for another account", e->name, log_id);
+	limits_note_squat(p->limits, e->name, e->role, log_id, time_mono_ms());
+	return MOSQ_ERR_AUTH;
+}
+
+/* The last step of a good login: the client id must not be reserved for
+ * another account (clientid.h), nor belong to another account's connection
+ * or persistent session (sessions.h); a reserved id's own account always
+ * gets it. */
+static int claim_client_id(struct plugin *p, struct mosquitto *client,
+		const struct sl_passwd_entry *e)
+{
+	const char *id = mosquitto_client_id(client), *user = e->name;
 	const char *holder = NULL;
 	char log_id[LOG_USER_MAX];
-	enum sessions_verdict v = sessions_check(p->sessions, id, user, &holder);
+	enum clientid_claim claim = id ? clientid_claim(id, user, e->role, account_exists, p) :
+		CLIENTID_FREE;
+	enum sessions_verdict v;
+
+	if (claim == CLIENTID_FORBIDDEN)
+		return squatting(p, e, id);
+	v = sessions_check(p->sessions, id, user, &holder);
+	if (v == SESSIONS_TAKEN && claim == CLIENTID_OWN) {
+		safe_copy(log_id, sizeof(log_id), id);
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "client id \"%s\" is \"%s\"'s: "
+				"taking it back from \"%s\"", log_id, user, holder);
+		v = SESSIONS_OK;        /* sessions_connected() passes the id over */
+	}
 
 	if (v == SESSIONS_OK)
 		v = sessions_connected(p->sessions, client, id, user);
@@ -301,7 +338,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	} else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok)) {
 		reason = SL_LOGIN_BAD_ORIGIN;
 	} else {
-		return claim_client_id(p, ed->client, e->name);
+		return claim_client_id(p, ed->client, e);
 	}
 	if (addr.kind == ORIGIN_REMOTE)
 		throttle_failure(&p->throttle, &addr, now);
@@ -365,11 +402,14 @@ static void publish_abuse(void *ctx, const struct limits_report *r)
 	snprintf(rep.role, sizeof(rep.role), "%s", passwd_role_name(r->role));
 	rep.rate = (int64_t)r->rate_dropped;
 	rep.size = (int64_t)r->size_dropped;
+	rep.squat = (int64_t)r->squat_refused;
+	snprintf(rep.id, sizeof(rep.id), "%s", r->last_id);
 	rep.span = r->span_ms;
 	rep.time = time_now_ms();
 	mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "dropped from \"%s\" in %lld ms: "
-			"%lld over its rate, %lld over its size limit", rep.user, (long long)rep.span,
-			(long long)rep.rate, (long long)rep.size);
+			"%lld over its rate, %lld over its size limit, %lld reserved client ids",
+			rep.user, (long long)rep.span, (long long)rep.rate, (long long)rep.size,
+			(long long)rep.squat);
 	json = proto_encode_abuse_report(&rep);
 	if (!json || mosquitto_broker_publish_copy(NULL, SL_TOPIC_ABUSE, (int)strlen(json),
 			json, 1, false, NULL) != MOSQ_ERR_SUCCESS)
@@ -385,7 +425,7 @@ static int on_tick(int event, void *event_data, void *userdata)
 	(void)event;
 	(void)event_data;
 	if (now >= p->next_flush) {
-		limits_flush(p->limits, now, false, publish_abuse, p);
+		limits_flush(p->limits, now, p->lcfg.report_ms, false, publish_abuse, p);
 		p->next_flush = now + ABUSE_FLUSH_MS;
 	}
 	if (now < p->next_check)
@@ -404,6 +444,7 @@ struct option_key {
 
 /* Sorted by name for bsearch. */
 static const struct option_key option_keys[] = {
+	{"abuse_report_ms", offsetof(struct options, abuse_report_ms), sizeof(((struct options *)0)->abuse_report_ms)},
 	{"broker_conf", offsetof(struct options, broker_conf), sizeof(((struct options *)0)->broker_conf)},
 	{"home_networks", offsetof(struct options, home_networks), sizeof(((struct options *)0)->home_networks)},
 	{"owner_request_burst", offsetof(struct options, owner_request_burst), sizeof(((struct options *)0)->owner_request_burst)},
@@ -478,7 +519,9 @@ static int configure_limits(struct limits_config *c, const struct options *o)
 		int_option("owner_request_burst", o->owner_request_burst, 1, 1000000,
 				&c->owner_burst) ||
 		int_option("user_max_payload", o->user_max_payload, 64, 268435455,
-				&c->user_max_payload) ? -1 : 0;
+				&c->user_max_payload) ||
+		int_option("abuse_report_ms", o->abuse_report_ms, 100, 3600000,
+				&c->report_ms) ? -1 : 0;
 }
 
 /* Apply options: limits, home networks and the listener audit. */

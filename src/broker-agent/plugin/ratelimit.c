@@ -10,7 +10,8 @@ struct slot {
 	enum sl_passwd_role role;
 	int64_t tokens;                 /* thousandths of a message */
 	int64_t last;                   /* ms of the last refill */
-	uint64_t rate_dropped, size_dropped;
+	uint64_t rate_dropped, size_dropped, squat_refused;
+	char last_id[64];
 	int64_t first_drop;             /* 0: nothing unreported */
 };
 
@@ -27,6 +28,7 @@ void limits_config_defaults(struct limits_config *c)
 	c->owner_rate = 20;
 	c->owner_burst = 100;
 	c->user_max_payload = 4096;
+	c->report_ms = 10000;
 }
 
 struct limits *limits_create(void)
@@ -90,15 +92,31 @@ static void refill(struct slot *s, int64_t rate, int64_t burst, int64_t now)
 	s->last = now;
 }
 
+static void note(struct slot *s, int64_t now)
+{
+	if (s->first_drop == 0)
+		s->first_drop = now > 0 ? now : 1;
+}
+
 static enum limits_verdict drop(struct slot *s, enum limits_verdict v, int64_t now)
 {
 	if (v == LIMITS_DROP_RATE)
 		s->rate_dropped++;
 	else
 		s->size_dropped++;
-	if (s->first_drop == 0)
-		s->first_drop = now > 0 ? now : 1;
+	note(s, now);
 	return v;
+}
+
+void limits_note_squat(struct limits *l, const char *user, enum sl_passwd_role role,
+		const char *id, int64_t now)
+{
+	struct slot *s = find(l, user, role);
+
+	s->squat_refused++;
+	strncpy(s->last_id, id, sizeof(s->last_id) - 1);
+	s->last_id[sizeof(s->last_id) - 1] = '\0';
+	note(s, now);
 }
 
 enum limits_verdict limits_check(struct limits *l, const struct limits_config *c,
@@ -120,29 +138,32 @@ enum limits_verdict limits_check(struct limits *l, const struct limits_config *c
 	return LIMITS_PASS;
 }
 
-static void report(struct slot *s, int64_t now, bool force,
+static void report(struct slot *s, int64_t now, int64_t report_ms, bool force,
 		void (*fn)(void *ctx, const struct limits_report *r), void *ctx)
 {
 	struct limits_report r;
 
-	if (s->first_drop == 0 || (!force && now - s->first_drop < LIMITS_REPORT_MS))
+	if (s->first_drop == 0 || (!force && now - s->first_drop < report_ms))
 		return;
 	r.user = s->name;
 	r.role = s->role;
 	r.rate_dropped = s->rate_dropped;
 	r.size_dropped = s->size_dropped;
+	r.squat_refused = s->squat_refused;
+	r.last_id = s->last_id;
 	r.first_ms = s->first_drop;
 	r.span_ms = now - s->first_drop;
-	s->rate_dropped = s->size_dropped = 0;
+	s->rate_dropped = s->size_dropped = s->squat_refused = 0;
 	s->first_drop = 0;
 	fn(ctx, &r);
+	s->last_id[0] = '\0';
 }
 
-void limits_flush(struct limits *l, int64_t now, bool force,
+void limits_flush(struct limits *l, int64_t now, int64_t report_ms, bool force,
 		void (*fn)(void *ctx, const struct limits_report *r), void *ctx)
 {
 	for (size_t i = 0; i < LIMITS_SLOTS; i++)
 		if (l->slot[i].used)
-			report(&l->slot[i], now, force, fn, ctx);
-	report(&l->overflow, now, force, fn, ctx);
+			report(&l->slot[i], now, report_ms, force, fn, ctx);
+	report(&l->overflow, now, report_ms, force, fn, ctx);
 }
