@@ -129,6 +129,7 @@ enum sl_alert_kind {
 	SL_ALERT_AUDIT_FAILURE, /* "audit-failure": audit log not writable */
 	SL_ALERT_ABUSE,         /* "abuse": the broker dropped an account's flood,
 				 * oversized payloads or a reserved client id */
+	SL_ALERT_AUDIT_BUDGET,  /* "audit-budget": the audit log nears its budget */
 	SL_ALERT_COUNT_
 };
 

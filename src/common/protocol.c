@@ -108,6 +108,7 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_JAMMED] = "jammed",
 	[SL_ALERT_AUDIT_FAILURE] = "audit-failure",
 	[SL_ALERT_ABUSE] = "abuse",
+	[SL_ALERT_AUDIT_BUDGET] = "audit-budget",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {

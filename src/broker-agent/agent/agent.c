@@ -16,6 +16,7 @@
 #include "smartlock/timeutil.h"
 #include "admin.h"
 #include "agent.h"
+#include "budget.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -498,6 +499,7 @@ enum agent_exit agent_run(struct agent *a)
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
+		deadline = budget_tick(a, now, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -544,6 +546,7 @@ enum agent_exit agent_run(struct agent *a)
 		agent_checkpoint(a, time_mono_ms());
 	}
 	sl_log(SL_LOG_NOTICE, "shutting down");
+	budget_finish(a);
 	audit_lifecycle(a, "stop");
 	report_flush(a, time_mono_ms());
 	mqtt_disconnect(a->mqtt);

@@ -16,6 +16,7 @@
 #include "smartlock/protocol.h"
 #include "smartlock/userstore.h"
 #include "abuse.h"
+#include "aggregate.h"
 #include "inbox.h"
 #include "settings.h"
 #include "state.h"
@@ -110,6 +111,10 @@ struct agent {
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
 	struct abuse_memo abuse;        /* abuse alerts sent recently */
+	struct aggregate agg;           /* repeated denials being counted */
+	bool audit_over_budget;
+	int audit_budget_level;         /* 0 fine, 1 alerted at 80 %, 2 over */
+	int64_t budget_checked;         /* monotonic ms */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -5,6 +5,7 @@
 
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
+#include "budget.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -83,6 +84,26 @@ struct outcome {
 	bool fresh;                     /* id passed the freshness checks */
 };
 
+/* May this refusal be counted instead of written (aggregate.h)? Only
+ * when nothing needs it record by record: no request id to rebuild the
+ * replay cache from, and no failure the intrusion rule counts now. */
+static bool absorbable(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_reason reason)
+{
+	const struct user_counters *uc;
+	int64_t now = time_now_ms();
+
+	if (o->fresh)
+		return false;
+	if (!intrusion_counts(o->act, reason))
+		return true;
+	/* a counted failure: only while its sender is locked out already */
+	if (!o->u)
+		return a->st.locks[l->index].lockout_until > now;
+	uc = state_user(&a->st, user, false);
+	return uc && uc->lockout_until > now;
+}
+
 static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 		const struct outcome *o, enum sl_result result, enum sl_reason reason,
 		int64_t until, const char *msg)
@@ -99,7 +120,9 @@ static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
 	rec.id = o->fresh ? o->id : 0;
-	report_audit(a, &rec, false);
+	if (result == SL_RESULT_OK || !absorbable(a, l, user, o, reason) ||
+			!report_absorb(a, &rec))
+		report_audit(a, &rec, false);
 
 	memset(&r, 0, sizeof(r));
 	r.id = o->id;

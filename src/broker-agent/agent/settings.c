@@ -91,6 +91,8 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
 	INT("abuse_alert_interval", abuse_alert_interval, 1, 86400),
+	INT("audit_aggregate_window", audit_aggregate_window, 0, 3600),
+	INT("audit_budget_bytes", audit_budget_bytes, 0, INT64_C(1) << 40),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
 	STR("broker_host", broker_host),
@@ -162,6 +164,8 @@ void settings_defaults(struct agent_settings *s)
 	s->stranger_lockout_duration = 300;
 	s->stranger_lockout_serves_residents = true;
 	s->abuse_alert_interval = 300;
+	s->audit_aggregate_window = 60;
+	s->audit_budget_bytes = INT64_C(256) * 1024 * 1024;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,

