@@ -22,6 +22,7 @@
 #include "acl.h"
 #include "clientid.h"
 #include "listeners.h"
+#include "logincost.h"
 #include "origin.h"
 #include "ratelimit.h"
 #include "sessions.h"
@@ -68,6 +69,8 @@ struct plugin {
 	struct limits *limits;          /* people's rate and size limits */
 	struct limits_config lcfg;
 	int64_t next_flush;
+	struct logincost cost;          /* hashing budget, verified logins */
+	int64_t next_budget_log;
 };
 
 struct options {
@@ -78,6 +81,7 @@ struct options {
 	char owner_request_rate[24], owner_request_burst[24];
 	char user_max_payload[24];
 	char abuse_report_ms[24];
+	char login_hash_ms[24], login_hash_burst_ms[24];
 };
 
 /* ---- small helpers ---- */
@@ -298,6 +302,35 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	return MOSQ_ERR_SUCCESS;
 }
 
+/* Verify password against e's hash (the dummy hash for an unknown user, so
+ * both take as long); a failure is charged to the budget when charged, a
+ * match remembered. */
+static bool check_password(struct plugin *p, const struct sl_passwd_entry *e,
+		const char *password, bool charged)
+{
+	int64_t t0 = time_mono_ns();
+	bool ok = passwd_verify(password, e ? e->hash : p->dummy_hash) == SL_OK && e;
+
+	if (charged && !ok)
+		logincost_spent(&p->cost, time_mono_ns() - t0);
+	if (ok)
+		logincost_remember(&p->cost, e->name, e->hash, password, time_mono_ms());
+	return ok;
+}
+
+/* The hashing budget is spent: refuse at once, without hashing or a report
+ * (a storm of reports would cost the agent what the budget saves here). */
+static int budget_spent(struct plugin *p, const char *addr_text, int64_t now)
+{
+	if (now >= p->next_budget_log) {
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login hashing budget spent: "
+				"refusing logins from the network whose credentials are not known "
+				"good (last from %s)", addr_text ? addr_text : "?");
+		p->next_budget_log = now + THROTTLE_LOG_MS;
+	}
+	return MOSQ_ERR_AUTH;
+}
+
 static int on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct plugin *p = userdata;
@@ -309,6 +342,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	const struct sl_passwd_entry *e;
 	enum sl_login_reason reason;
 	int64_t now = time_mono_ms();
+	bool verified;
 
 	(void)event;
 	if (!user || !*user) {
@@ -328,18 +362,20 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_AUTH;
 	}
 	e = passwd_find(p->pw, user);
-	if (!e) {
-		(void)passwd_verify(password, p->dummy_hash);
-		reason = SL_LOGIN_UNKNOWN_USER;
-	} else if (passwd_verify(password, e->hash) != SL_OK) {
-		reason = SL_LOGIN_BAD_PASSWORD;
-	} else if (!e->enabled) {
+	if (e && logincost_known(&p->cost, e->name, e->hash, password, now))
+		verified = true;        /* this very login was verified recently */
+	else if (addr.kind != ORIGIN_SOCKET && !logincost_may_hash(&p->cost, now))
+		return budget_spent(p, addr_text, now);
+	else
+		verified = check_password(p, e, password, addr.kind != ORIGIN_SOCKET);
+	if (!verified)
+		reason = e ? SL_LOGIN_BAD_PASSWORD : SL_LOGIN_UNKNOWN_USER;
+	else if (!e->enabled)
 		reason = SL_LOGIN_DISABLED;
-	} else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok)) {
+	else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok))
 		reason = SL_LOGIN_BAD_ORIGIN;
-	} else {
+	else
 		return claim_client_id(p, ed->client, e);
-	}
 	if (addr.kind == ORIGIN_REMOTE)
 		throttle_failure(&p->throttle, &addr, now);
 	report_failure(user, addr_text, reason);
@@ -447,6 +483,8 @@ static const struct option_key option_keys[] = {
 	{"abuse_report_ms", offsetof(struct options, abuse_report_ms), sizeof(((struct options *)0)->abuse_report_ms)},
 	{"broker_conf", offsetof(struct options, broker_conf), sizeof(((struct options *)0)->broker_conf)},
 	{"home_networks", offsetof(struct options, home_networks), sizeof(((struct options *)0)->home_networks)},
+	{"login_hash_burst_ms", offsetof(struct options, login_hash_burst_ms), sizeof(((struct options *)0)->login_hash_burst_ms)},
+	{"login_hash_ms", offsetof(struct options, login_hash_ms), sizeof(((struct options *)0)->login_hash_ms)},
 	{"owner_request_burst", offsetof(struct options, owner_request_burst), sizeof(((struct options *)0)->owner_request_burst)},
 	{"owner_request_rate", offsetof(struct options, owner_request_rate), sizeof(((struct options *)0)->owner_request_rate)},
 	{"passwd_file", offsetof(struct options, passwd_file), sizeof(((struct options *)0)->passwd_file)},
@@ -524,6 +562,23 @@ static int configure_limits(struct limits_config *c, const struct options *o)
 				&c->report_ms) ? -1 : 0;
 }
 
+/* The login hashing budget (logincost.h); a new one starts full. */
+static int configure_cost(struct plugin *p, const struct options *o)
+{
+	struct logincost_config c;
+
+	logincost_config_defaults(&c);
+	if (int_option("login_hash_ms", o->login_hash_ms, 1, 1000, &c.rate_ms) ||
+			int_option("login_hash_burst_ms", o->login_hash_burst_ms, 0, 600000,
+				&c.burst_ms))
+		return -1;
+	if (logincost_init(&p->cost, &c, time_mono_ms()) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "no random key for the login cache");
+		return -1;
+	}
+	return 0;
+}
+
 /* Apply options: limits, home networks and the listener audit. */
 static int configure(struct plugin *p, const struct options *o)
 {
@@ -531,7 +586,7 @@ static int configure(struct plugin *p, const struct options *o)
 	char msg[160];
 	enum sl_err rc;
 
-	if (configure_limits(&p->lcfg, o) != 0)
+	if (configure_limits(&p->lcfg, o) != 0 || configure_cost(p, o) != 0)
 		return -1;
 	if (origin_parse_networks(o->home_networks, &p->home, msg, sizeof(msg)) != SL_OK) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "%s", msg);

@@ -387,11 +387,14 @@ static int append_conf(const char *path, const char *text)
 
 int stack_site_up(struct stack *s)
 {
-	return stack_site_up_ex(s, NULL, NULL);
+	return stack_site_up_ex(s, NULL, NULL, 0);
 }
 
-int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra)
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations)
 {
+	char iters[16];
+
 	char plugin[HARNESS_PATH_MAX], port[16], conf[HARNESS_PATH_MAX + 32];
 	char out[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
 	const char *mosq = getenv("SMARTLOCK_MOSQUITTO");
@@ -408,10 +411,11 @@ int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd
 	s->site = true;
 	snprintf(s->site_dir, sizeof(s->site_dir), "%.400s/site", s->dir);
 	snprintf(port, sizeof(port), "%d", harness_free_port());
+	snprintf(iters, sizeof(iters), "%d", iterations > 0 ? iterations : 1000);
 	build_path(plugin, sizeof(plugin), "src/broker-agent/plugin/smartlock_auth.so");
 	rc = ctl_site(s, (const char *const[]){"init", s->site_dir, "--lock", STACK_LOCK,
 			"--owner", "owner", "--host", "localhost", "--port", port, "--bind",
-			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", "1000", NULL});
+			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", iters, NULL});
 	if (rc == 2)
 		return 77;      /* no init in this smartlockctl */
 	if (rc != 0)

@@ -71,8 +71,10 @@ void stack_teardown(struct stack *s);
  */
 int stack_site_up(struct stack *s);
 /* stack_site_up with lines appended to the agent's and lockd's configs
- * (NULL for none) before they start. */
-int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra);
+ * (NULL for none) before they start, and passwords hashed with iterations
+ * PBKDF2 iterations (0: 1000, cheap for tests). */
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations);
 
 /* The enrolment file of a stack user (in the test directory). */
 const char *stack_enrol(const struct stack *s, enum stack_user u, char *buf, size_t size);
