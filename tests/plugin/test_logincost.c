@@ -20,12 +20,12 @@ static void test_budget(void **state)
 	assert_non_null(lc);
 	logincost_config_defaults(&c);
 	assert_int_equal(logincost_init(lc, &c, 1000), 0);
-	/* one failed check of 48 ms, then none until 2 ms a second paid it back */
+	/* one failed check of 48 ms, then none until 10 ms a second paid it back */
 	assert_true(logincost_may_hash(lc, 1000));
 	logincost_spent(lc, 48000000);
 	assert_false(logincost_may_hash(lc, 1000));
-	assert_false(logincost_may_hash(lc, 1000 + 23999));
-	assert_true(logincost_may_hash(lc, 1000 + 24000));
+	assert_false(logincost_may_hash(lc, 1000 + 4799));
+	assert_true(logincost_may_hash(lc, 1000 + 4800));
 	/* nothing is saved up beyond the burst (0) */
 	assert_true(logincost_may_hash(lc, 1000000));
 	logincost_spent(lc, 1000000);

@@ -54,8 +54,8 @@ static void check_budget(struct agent *a)
 	}
 	a->audit_budget_level = level;
 	report_alert(a, SL_ALERT_AUDIT_BUDGET, NULL, "", "agent", 0,
-			"The audit log uses %lld KB of its %lld KB budget%s: move old rotated "
-			"files (audit.log.N) to an archive.", (long long)(bytes / 1024),
+			"The audit log uses %lld KB of its %lld KB budget%s: give its file "
+			"system room (the agent never deletes records).", (long long)(bytes / 1024),
 			(long long)(budget / 1024), level == 2 ? "; denials are now written "
 			"only as counts per sender, grants still one by one" : "");
 }

@@ -1,8 +1,8 @@
 /*
  * budget.h - the audit log's size budget: the agent sums its files (the
  * live one and the rotated ones) every second; at 80 % of
- * audit_budget_bytes it alerts the owners (audit-budget) to archive old
- * rotated files, again when the budget is reached, and over it denials are
+ * audit_budget_bytes it alerts the owners (audit-budget), again when the
+ * budget is reached, and over it denials are
  * aggregated whatever their kind (aggregate.h). Nothing is deleted and a
  * grant is always written: the budget bounds what floods can add, not
  * what the door did.

@@ -7,7 +7,7 @@
 
 void logincost_config_defaults(struct logincost_config *c)
 {
-	c->rate_ms = 2;
+	c->rate_ms = 10;
 	c->burst_ms = 0;
 	c->ttl_ms = 3600 * 1000;
 }

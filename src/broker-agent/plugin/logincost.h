@@ -51,9 +51,9 @@ struct logincost {
 	struct logincost_entry cache[LOGINCOST_CACHE_SLOTS];
 };
 
-/* Defaults: 2 ms of failed hashing a second (0.2 % of the broker's time:
- * one failed check of 48 ms every 24 s), nothing saved up, verified logins
- * remembered for an hour. */
+/* Defaults: 10 ms of failed hashing a second (1 % of the broker's time:
+ * one failed check of 48 ms every 4.8 s), nothing saved up, verified
+ * logins remembered for an hour. */
 void logincost_config_defaults(struct logincost_config *c);
 
 /* Start with a full budget and a new random key. 0, or -1 without one. */

@@ -162,7 +162,7 @@ static void test_budget(void **state)
 					SL_ACTION_UNLOCK), 0);
 		grants++;
 	}
-	if (!strstr(al.msg, "of its 117 KB budget: move old"))
+	if (!strstr(al.msg, "of its 117 KB budget: give its"))
 		fail_msg("first budget alert: %s", al.msg);
 	/* past the budget too: alerted again, and every grant is still written */
 	while (fx_wait_alert(f, SL_ALERT_AUDIT_BUDGET, &al, 50) != 0) {
