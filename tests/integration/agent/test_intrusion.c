@@ -226,32 +226,17 @@ static void test_what_counts(void **state)
 	harness_client_destroy(l);
 }
 
-/* An owner's signed admin request; the answer (data_json freed by caller). */
+/* An owner's admin request that must succeed (data_json freed by caller). */
 static void admin(struct fx *f, struct harness_client *o, enum sl_admin_op op,
 		const char *name, struct sl_admin_res *res)
 {
-	char topic[SL_TOPIC_MAX];
 	struct sl_admin_req req;
-	struct harness_msg *m;
-	char *payload;
 
 	memset(&req, 0, sizeof(req));
 	req.op = op;
-	req.time = time_now_ms();
-	if (req.time <= f->last_t)
-		req.time = f->last_t + 1;       /* a new id, however fast */
-	f->last_t = req.time;
 	if (name)
 		snprintf(req.name, sizeof(req.name), "%s", name);
-	topic_build(topic, sizeof(topic), SL_TOPIC_ADMIN, FX_LOCK, "owner");
-	assert_int_equal(proto_sign_admin_req(fx_key(f, "owner"), topic, &req), SL_OK);
-	payload = proto_encode_admin_req(&req);
-	assert_int_equal(harness_client_publish_str(o, topic, payload, 1, false), 0);
-	free(payload);
-	m = harness_client_wait(o, "smartlock/front-door/adminRes/owner", FX_WAIT);
-	assert_non_null(m);
-	assert_int_equal(proto_decode_admin_res(m->payload, m->len, res, NULL), SL_OK);
-	harness_msg_free(m);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, res), 0);
 	if (res->result != SL_RESULT_OK)
 		fail_msg("admin %s: %s", proto_admin_op_name(op), res->msg);
 }
