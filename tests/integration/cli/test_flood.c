@@ -362,6 +362,7 @@ static void test_guest_flood_owner_served(void **state)
 		harness_msg_free(m);
 		assert_string_equal(al.user, "guest");
 		assert_non_null(strstr(al.msg, "over its rate"));
+		print_message("abuse alert: %s\n", al.msg);
 	}
 	/* what passed the limit was written once and then counted (repeated
 	 * identical denials), the rest counted at the broker: a few records */
