@@ -129,6 +129,9 @@ enum sl_alert_kind {
 	SL_ALERT_AUDIT_FAILURE, /* "audit-failure": audit log not writable */
 	SL_ALERT_RECOVERED,     /* "recovered": files repaired after a crash */
 	SL_ALERT_DISK_LOW,      /* "disk-low": little space left for the audit log */
+	SL_ALERT_ABUSE,         /* "abuse": the broker dropped an account's flood,
+				 * oversized payloads or a reserved client id */
+	SL_ALERT_AUDIT_BUDGET,  /* "audit-budget": the audit log nears its budget */
 	SL_ALERT_COUNT_
 };
 
@@ -324,6 +327,22 @@ struct sl_login_failed {
 	int64_t time;
 };
 
+/* ---- smartlock/_site/abuse: plugin -> agent ----
+ * {"v":1,"user":"gina","role":"guest","rate":1234,"size":0,"squat":0,
+ *  "span":10000,"time":...,"id":"smartlock-agent"} : what the broker
+ * dropped from one account since its first unreported drop, span ms ago:
+ * messages over its rate, payloads over its size limit, logins refused
+ * for asking for a client id reserved for someone else (id: the last one
+ * asked for). */
+struct sl_abuse_report {
+	char user[SL_NAME_MAX + 1];
+	char role[16];
+	int64_t rate, size, squat;
+	int64_t span;
+	int64_t time;
+	char id[SL_ADDR_MAX];
+};
+
 /* ---- decoders: SL_OK or the first problem; see the file comment ---- */
 enum sl_err proto_decode_request(const void *buf, size_t len,
 		struct sl_request *out, struct sl_proto_error *err);
@@ -347,6 +366,8 @@ enum sl_err proto_decode_admin_res(const void *buf, size_t len,
 void proto_admin_res_finish(struct sl_admin_res *res);
 enum sl_err proto_decode_login_failed(const void *buf, size_t len,
 		struct sl_login_failed *out, struct sl_proto_error *err);
+enum sl_err proto_decode_abuse_report(const void *buf, size_t len,
+		struct sl_abuse_report *out, struct sl_proto_error *err);
 
 /* ---- encoders: malloc'd JSON text or NULL (out of memory) ---- */
 /* They also return NULL for a struct the matching decoder would refuse (a
@@ -363,6 +384,7 @@ char *proto_encode_admin_req(const struct sl_admin_req *a);
 /* data_json, if not NULL, must be a JSON value; it is embedded as "data". */
 char *proto_encode_admin_res(const struct sl_admin_res *r);
 char *proto_encode_login_failed(const struct sl_login_failed *l);
+char *proto_encode_abuse_report(const struct sl_abuse_report *r);
 
 /* ---- signing: fill ->mac / check it, for the payload as sent on topic ----
  * sign returns SL_OK or an error from sign.h; verify returns SL_OK or

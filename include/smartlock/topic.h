@@ -23,6 +23,8 @@
 #define SL_TOPIC_MAX 96         /* enough for any topic of the tree, with NUL */
 #define SL_TOPIC_ROOT "smartlock"
 #define SL_TOPIC_LOGIN_FAILED "smartlock/_site/loginFailed"
+/* the plugin's reports of what it dropped or refused per account */
+#define SL_TOPIC_ABUSE "smartlock/_site/abuse"
 #define SL_DEFAULT_LOCK "front-door"
 
 enum sl_topic_kind {

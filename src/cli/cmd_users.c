@@ -68,6 +68,30 @@ static void print_users(const struct client_user *u, size_t n, int64_t now)
 	}
 }
 
+static void print_lockouts(const char *data_json, int64_t now)
+{
+	struct client_lockout *l;
+	char when[40];
+	size_t n;
+
+	if (records_parse_lockouts(data_json, &l, &n) != SL_OK) {
+		cli_error("the agent's list of lockouts could not be read");
+		return;
+	}
+	if (n > 0)
+		cli_print("\nACTIVE LOCKOUTS");
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].lock[0])
+			cli_print("unlocking %s is disabled for guests until %s: failures by "
+					"unregistered senders (last: %s, %s)", l[i].lock,
+					text_when(l[i].until, now, when, sizeof(when)), l[i].who, l[i].why);
+		else
+			cli_print("%s may not unlock until %s: own failed attempts (last: %s)",
+					l[i].who, text_when(l[i].until, now, when, sizeof(when)), l[i].why);
+	}
+	free(l);
+}
+
 /* Fill the arguments of a user-add request from the options. */
 static int add_arguments(const struct cli_opts *o, struct sl_admin_req *req)
 {
@@ -230,6 +254,7 @@ int cmd_users(struct cli_opts *o)
 			rc = EXIT_FAILED;
 		} else {
 			print_users(users, n, time_now_ms());
+			print_lockouts(res.data_json, time_now_ms());
 			free(users);
 		}
 	} else if (sub->op == SL_ADMIN_USER_ADD) {

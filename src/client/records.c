@@ -298,6 +298,59 @@ enum sl_err records_parse_users(const char *data_json, struct client_user **out,
 	return SL_OK;
 }
 
+static enum sl_err parse_lockout(const cJSON *o, struct client_lockout *l)
+{
+	enum sl_err rc;
+
+	memset(l, 0, sizeof(*l));
+	if (!cJSON_IsObject(o))
+		return SL_ERR_NOT_OBJECT;
+	rc = get_str(o, "who", l->who, sizeof(l->who));
+	if (rc == SL_OK)
+		rc = get_str(o, "why", l->why, sizeof(l->why));
+	if (rc == SL_OK)
+		rc = get_str(o, "lock", l->lock, sizeof(l->lock));
+	if (rc == SL_OK)
+		rc = get_int(o, "until", 0, SL_TIME_MAX, &l->until);
+	return rc;
+}
+
+enum sl_err records_parse_lockouts(const char *data_json, struct client_lockout **out,
+		size_t *n)
+{
+	cJSON *root;
+	const cJSON *arr, *it;
+	struct client_lockout *l;
+	size_t i = 0;
+	enum sl_err rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = open_array(data_json, "lockouts", &root, &arr);
+	if (rc == SL_ERR_MISSING_FIELD)
+		return SL_OK;
+	if (rc != SL_OK)
+		return rc;
+	l = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*l));
+	if (!l) {
+		cJSON_Delete(root);
+		return SL_ERR_NOMEM;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		rc = parse_lockout(it, &l[i]);
+		if (rc != SL_OK) {
+			free(l);
+			cJSON_Delete(root);
+			return rc;
+		}
+		i++;
+	}
+	cJSON_Delete(root);
+	*out = l;
+	*n = i;
+	return SL_OK;
+}
+
 static int seq_cmp(const void *a, const void *b)
 {
 	const struct client_log_entry *x = a, *y = b;

@@ -78,6 +78,21 @@ struct client_user {
  * (free()). */
 enum sl_err records_parse_users(const char *data_json, struct client_user **out, size_t *n);
 
+/* One active lockout of a user-list answer's "lockouts": a user's own
+ * (lock empty), or a lock's after failures by unregistered identities
+ * (who: the last of them). */
+struct client_lockout {
+	char who[SL_MSG_MAX];
+	char why[32];
+	int64_t until;
+	char lock[SL_NAME_MAX + 1];
+};
+
+/* The "lockouts" of a user-list answer into a malloc'd array (free());
+ * none (n 0) when the agent sent none. */
+enum sl_err records_parse_lockouts(const char *data_json, struct client_lockout **out,
+		size_t *n);
+
 /* data of a log-page answer: {"records":[...],"next":cursor}. Records are
  * returned in ascending seq order; *next is 0 when there is nothing older. */
 enum sl_err records_parse_log_page(const char *data_json, struct client_log_entry **out,

@@ -72,6 +72,8 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 	[SL_ALERT_LOCK_OFFLINE] = {"Lock offline", "the lock stopped answering", 1},
 	[SL_ALERT_LOCK_ONLINE] = {"Lock online", "the lock is back", 0},
 	[SL_ALERT_JAMMED] = {"Jammed", "the bolt is jammed", 1},
+	[SL_ALERT_ABUSE] = {"Abuse", "the broker dropped an account's flood or refused it", 1},
+	[SL_ALERT_AUDIT_BUDGET] = {"Audit log size", "the audit log nears its size budget", 1},
 	[SL_ALERT_AUDIT_FAILURE] = {"Audit failure",
 			"the audit log cannot be written; unlocking is refused", 1},
 	[SL_ALERT_RECOVERED] = {"Recovered after a crash",

@@ -109,6 +109,8 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_AUDIT_FAILURE] = "audit-failure",
 	[SL_ALERT_RECOVERED] = "recovered",
 	[SL_ALERT_DISK_LOW] = "disk-low",
+	[SL_ALERT_ABUSE] = "abuse",
+	[SL_ALERT_AUDIT_BUDGET] = "audit-budget",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
@@ -877,6 +879,26 @@ static const struct field login_failed_fields[] = {
 		.offset = offsetof(struct sl_login_failed, time), .min = 0, .max = SL_TIME_MAX},
 };
 
+#define ABUSE_COUNT(f, k) {.name = k, .kind = FK_INT, .need = NEED_REQUIRED, \
+		.offset = offsetof(struct sl_abuse_report, f), .min = 0, .max = JSON_INT_MAX}
+
+static const struct field abuse_fields[] = {
+	{.name = "v", .kind = FK_VERSION, .need = NEED_REQUIRED,
+		.min = -JSON_INT_MAX, .max = JSON_INT_MAX},
+	{.name = "user", .kind = FK_NAME, .need = NEED_REQUIRED,
+		.offset = offsetof(struct sl_abuse_report, user), .size = SL_NAME_MAX + 1},
+	{.name = "role", .kind = FK_TEXT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_abuse_report, role), .size = 16},
+	ABUSE_COUNT(rate, "rate"),
+	ABUSE_COUNT(size, "size"),
+	ABUSE_COUNT(squat, "squat"),
+	ABUSE_COUNT(span, "span"),
+	{.name = "time", .kind = FK_INT, .need = NEED_REQUIRED,
+		.offset = offsetof(struct sl_abuse_report, time), .min = 0, .max = SL_TIME_MAX},
+	{.name = "id", .kind = FK_TEXT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_abuse_report, id), .size = SL_ADDR_MAX},
+};
+
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct message request_msg = {request_fields,
@@ -899,6 +921,9 @@ static const struct message admin_res_msg = {admin_res_fields,
 		COUNT_OF(admin_res_fields), sizeof(struct sl_admin_res), SL_ADMIN_RES_MAX};
 static const struct message login_failed_msg = {login_failed_fields,
 		COUNT_OF(login_failed_fields), sizeof(struct sl_login_failed), SL_PAYLOAD_MAX};
+
+static const struct message abuse_msg = {abuse_fields,
+		COUNT_OF(abuse_fields), sizeof(struct sl_abuse_report), SL_PAYLOAD_MAX};
 
 _Static_assert(COUNT_OF(admin_req_fields) <= FIELDS_MAX, "seen mask is 32 bits");
 
@@ -1656,6 +1681,17 @@ char *proto_encode_admin_res(const struct sl_admin_res *r)
 char *proto_encode_login_failed(const struct sl_login_failed *l)
 {
 	return encode(&login_failed_msg, l);
+}
+
+enum sl_err proto_decode_abuse_report(const void *buf, size_t len,
+		struct sl_abuse_report *out, struct sl_proto_error *err)
+{
+	return decode(&abuse_msg, buf, len, out, err);
+}
+
+char *proto_encode_abuse_report(const struct sl_abuse_report *r)
+{
+	return encode(&abuse_msg, r);
 }
 
 enum sl_err proto_sign_request(const struct sl_key *key, const char *topic,

@@ -39,49 +39,92 @@ static int teardown(void **state)
 
 #define T0 INT64_C(1795000000000)
 
-static void test_three_in_window_trip(void **state)
+static bool out(struct ctx *c, size_t lock, const char *user, enum sl_role role,
+		int64_t now, int64_t *until)
+{
+	bool own;
+
+	return intrusion_locked_out(&c->st, &c->set, lock, user, role, now, until, &own);
+}
+
+static void test_counts_only_unlock_and_lock(void **state)
+{
+	(void)state;
+	assert_true(intrusion_counts(SL_ACTION_UNLOCK, SL_REASON_BAD_SIGNATURE));
+	assert_true(intrusion_counts(SL_ACTION_LOCK, SL_REASON_NOT_PERMITTED));
+	assert_false(intrusion_counts(SL_ACTION_STATUS, SL_REASON_OUTSIDE_WINDOW));
+	assert_false(intrusion_counts(SL_ACTION_COUNT_, SL_REASON_MALFORMED));
+	/* a wrong clock is not an attack */
+	assert_false(intrusion_counts(SL_ACTION_UNLOCK, SL_REASON_STALE));
+	assert_false(intrusion_counts(SL_ACTION_UNLOCK, SL_REASON_LOCKED_OUT));
+}
+
+static void test_stranger_trip(void **state)
 {
 	struct ctx *c = *state;
-	struct intrusion_trip trip;
 	int64_t until;
 
-	intrusion_fail(&c->st, &c->set, 0, "eve", T0, &trip);
-	assert_false(trip.lock_tripped);
+	assert_false(intrusion_stranger_fail(&c->st, &c->set, 0, "eve", "unknown-user", T0, &until));
 	/* the first failure ages out of the 300 s window */
-	intrusion_fail(&c->st, &c->set, 0, "eve", T0 + 200000, &trip);
-	intrusion_fail(&c->st, &c->set, 0, "eve", T0 + 301000, &trip);
-	assert_false(trip.lock_tripped || trip.user_tripped);
-	assert_false(intrusion_locked_out(&c->st, 0, "bob", T0 + 301000, &until));
-	intrusion_fail(&c->st, &c->set, 0, NULL, T0 + 302000, &trip);
-	assert_true(trip.lock_tripped);
-	assert_true(trip.until == T0 + 302000 + 300000);
-	/* everyone is locked out of that lock, not of the other one */
-	assert_true(intrusion_locked_out(&c->st, 0, "bob", T0 + 303000, &until));
-	assert_true(until == trip.until);
-	assert_false(intrusion_locked_out(&c->st, 1, "bob", T0 + 303000, &until));
-	assert_false(intrusion_locked_out(&c->st, 0, "bob", trip.until, &until));
+	assert_false(intrusion_stranger_fail(&c->st, &c->set, 0, "eve", "x", T0 + 200000, &until));
+	assert_false(intrusion_stranger_fail(&c->st, &c->set, 0, "eve", "x", T0 + 301000, &until));
+	assert_false(out(c, 0, "gina", SL_ROLE_GUEST, T0 + 301000, &until));
+	assert_true(intrusion_stranger_fail(&c->st, &c->set, 0, "1.2.3.4", "login-failed",
+				T0 + 302000, &until));
+	assert_true(until == T0 + 302000 + 300000);
+	assert_string_equal(c->st.locks[0].lockout_cause, "1.2.3.4");
+	assert_string_equal(c->st.locks[0].lockout_why, "login-failed");
+	/* guests are refused on that lock, not on the other one; owners and
+	 * (by default) residents are served */
+	assert_true(out(c, 0, "gina", SL_ROLE_GUEST, T0 + 303000, &until));
+	assert_false(out(c, 1, "gina", SL_ROLE_GUEST, T0 + 303000, &until));
+	assert_false(out(c, 0, "rita", SL_ROLE_RESIDENT, T0 + 303000, &until));
+	assert_false(out(c, 0, "olga", SL_ROLE_OWNER, T0 + 303000, &until));
+	c->set.stranger_lockout_serves_residents = false;
+	assert_true(out(c, 0, "rita", SL_ROLE_RESIDENT, T0 + 303000, &until));
+	assert_false(out(c, 0, "gina", SL_ROLE_GUEST, T0 + 302000 + 300000, &until));
+	/* failures during the lockout do not start another one */
+	for (int i = 0; i < 5; i++)
+		assert_false(intrusion_stranger_fail(&c->st, &c->set, 0, "eve", "x",
+					T0 + 304000 + i, &until));
 	assert_true(c->st.dirty);
 }
 
-static void test_user_trip_covers_all_locks(void **state)
+static void test_user_trip_is_the_users_only(void **state)
 {
 	struct ctx *c = *state;
-	struct intrusion_trip trip;
 	int64_t until;
+	bool own;
 
-	intrusion_fail(&c->st, &c->set, 0, "eve", T0, &trip);
-	intrusion_fail(&c->st, &c->set, 1, "eve", T0 + 1, &trip);
-	intrusion_fail(&c->st, &c->set, 1, "eve", T0 + 2, &trip);
-	assert_true(trip.user_tripped);
-	assert_true(intrusion_locked_out(&c->st, 0, "eve", T0 + 3, &until));
-	assert_true(intrusion_locked_out(&c->st, 1, "bob", T0 + 3, &until));
-	/* reset one user: the lock stays locked out */
-	assert_true(intrusion_reset(&c->st, &c->set, -1, "eve", T0 + 4));
-	assert_false(intrusion_locked_out(&c->st, 0, "eve", T0 + 5, &until));
-	assert_true(intrusion_locked_out(&c->st, 1, "eve", T0 + 5, &until));
+	assert_false(intrusion_user_fail(&c->st, &c->set, "rita", "bad-signature", T0, &until));
+	assert_false(intrusion_user_fail(&c->st, &c->set, "rita", "bad-signature", T0 + 1, &until));
+	assert_true(intrusion_user_fail(&c->st, &c->set, "rita", "replay", T0 + 2, &until));
+	assert_false(intrusion_user_fail(&c->st, &c->set, "rita", "replay", T0 + 3, &until));
+	assert_true(intrusion_locked_out(&c->st, &c->set, 0, "rita", SL_ROLE_RESIDENT, T0 + 3,
+				&until, &own));
+	assert_true(own);
+	assert_true(out(c, 1, "rita", SL_ROLE_RESIDENT, T0 + 3, &until));
+	assert_false(out(c, 0, "gina", SL_ROLE_GUEST, T0 + 3, &until));
+	assert_string_equal(state_user(&c->st, "rita", false)->lockout_why, "replay");
+	/* reset one user clears exactly that user's lockout */
+	for (int i = 0; i < 3; i++)
+		intrusion_stranger_fail(&c->st, &c->set, 1, "a", "x", T0, &until);
+	assert_true(intrusion_reset(&c->st, &c->set, -1, "rita", T0 + 4));
+	assert_false(out(c, 0, "rita", SL_ROLE_RESIDENT, T0 + 5, &until));
+	assert_true(out(c, 1, "gina", SL_ROLE_GUEST, T0 + 5, &until));
 	assert_true(intrusion_reset(&c->st, &c->set, -1, NULL, T0 + 6));
-	assert_false(intrusion_locked_out(&c->st, 1, "eve", T0 + 7, &until));
+	assert_false(out(c, 1, "gina", SL_ROLE_GUEST, T0 + 7, &until));
 	assert_false(intrusion_reset(&c->st, &c->set, -1, NULL, T0 + 8));
+}
+
+static void test_stale_alert_once(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_false(intrusion_stale(&c->st, &c->set, "rita", T0));
+	assert_false(intrusion_stale(&c->st, &c->set, "rita", T0 + 1));
+	assert_true(intrusion_stale(&c->st, &c->set, "rita", T0 + 2));
+	assert_false(intrusion_stale(&c->st, &c->set, "rita", T0 + 3));
 }
 
 static void test_unlock_rate(void **state)
@@ -102,24 +145,32 @@ static void test_unlock_rate(void **state)
 static void test_state_round_trip(void **state)
 {
 	struct ctx *c = *state;
-	struct intrusion_trip trip;
 	struct agent_state back;
 	char dir[] = "/tmp/test-state.XXXXXX", path[64], msg[256];
 	int64_t until;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/state.json", dir);
-	for (int i = 0; i < 3; i++)
-		intrusion_fail(&c->st, &c->set, 1, "eve", T0 + i, &trip);
+	bool own;
+
+	for (int i = 0; i < 3; i++) {
+		intrusion_stranger_fail(&c->st, &c->set, 1, "eve", "unknown-user", T0 + i, &until);
+		intrusion_user_fail(&c->st, &c->set, "rita", "bad-signature", T0 + i, &until);
+	}
 	state_user(&c->st, "gina", true)->uses = 2;
 	c->st.seq_reserved = 4242;
 	replay_add(&c->st.replay, "gina", REPLAY_KIND_REQUEST, T0, "mac", T0, 60000);
 	assert_int_equal(state_save(&c->st, path, &c->set.locks), SL_OK);
 	assert_int_equal(state_init(&back, 64), 0);
 	assert_int_equal(state_load(&back, path, &c->set.locks, msg, sizeof(msg)), SL_OK);
-	assert_true(intrusion_locked_out(&back, 1, "bob", T0 + 10, &until));
-	assert_true(until == trip.until);
-	assert_true(intrusion_locked_out(&back, 0, "eve", T0 + 10, &until));
+	assert_true(intrusion_locked_out(&back, &c->set, 1, "bob", SL_ROLE_GUEST, T0 + 10, &until,
+				&own));
+	assert_true(until == T0 + 2 + 300000);
+	assert_string_equal(back.locks[1].lockout_why, "unknown-user");
+	assert_true(intrusion_locked_out(&back, &c->set, 0, "rita", SL_ROLE_RESIDENT, T0 + 10,
+				&until, &own));
+	assert_true(own);
+	assert_string_equal(state_user(&back, "rita", false)->lockout_why, "bad-signature");
 	assert_int_equal(state_user(&back, "gina", false)->uses, 2);
 	assert_true(back.seq_reserved == 4242);
 	assert_int_equal(replay_check(&back.replay, "gina", REPLAY_KIND_REQUEST, T0, "mac",
@@ -147,8 +198,10 @@ static void test_state_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_three_in_window_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_trip_covers_all_locks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts_only_unlock_and_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stranger_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_trip_is_the_users_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_alert_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlock_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
 	};

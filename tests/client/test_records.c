@@ -164,6 +164,31 @@ static void test_json_safe(void **state)
 	free(s);
 }
 
+static void test_lockouts(void **state)
+{
+	struct client_lockout *l;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(records_parse_lockouts("{\"users\":[],\"lockouts\":["
+				"{\"who\":\"rita\",\"why\":\"bad-signature\",\"until\":1795000000000},"
+				"{\"who\":\"192.0.2.9\",\"why\":\"login-failed\",\"until\":1,"
+				"\"lock\":\"front-door\"}]}", &l, &n), SL_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(l[0].who, "rita");
+	assert_string_equal(l[0].why, "bad-signature");
+	assert_true(l[0].until == 1795000000000);
+	assert_string_equal(l[0].lock, "");
+	assert_string_equal(l[1].lock, "front-door");
+	free(l);
+	/* an older agent sends none */
+	assert_int_equal(records_parse_lockouts("{\"users\":[]}", &l, &n), SL_OK);
+	assert_int_equal(n, 0);
+	free(l);
+	assert_int_equal(records_parse_lockouts("{\"lockouts\":[{\"until\":\"x\"}]}", &l, &n),
+			SL_ERR_WRONG_TYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_log_page),
 		cmocka_unit_test(test_new_user),
 		cmocka_unit_test(test_json_safe),
+		cmocka_unit_test(test_lockouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,8 +60,12 @@ static void op_lockout_reset(struct admin_ctx *c)
 	report_alert(a, SL_ALERT_LOCKOUT_CLEARED, c->l->id, c->user, "admin", 0,
 			"%s cleared the lockout%s%s%s.", c->user, c->req->name[0] ? " of " : "",
 			c->req->name, was ? "" : " (none was active)");
-	admin_result(c, SL_RESULT_OK, SL_REASON_NONE, was ? "Lockout cleared." :
-			"No lockout was active; counters cleared.");
+	admin_result(c, SL_RESULT_OK, SL_REASON_NONE, "%s%s", was ? "Lockout cleared." :
+			"No lockout was active; counters cleared.",
+			c->req->name[0] && a->st.locks[c->l->index].lockout_until > now ?
+			" Unlocking this lock stays disabled for guests until the lockout after "
+			"failures by unregistered senders ends or is reset (reset-lockout "
+			"without a name)." : "");
 }
 
 static void send_lock_command(struct admin_ctx *c, enum pending_kind kind,
@@ -199,14 +203,12 @@ static void answer(struct admin_ctx *c)
 	free(payload);
 }
 
-static void refuse(struct admin_ctx *c, enum sl_reason reason, const char *msg, bool count)
+/* Refused admin requests are audited; they are not attempts to unlock or
+ * lock, so the intrusion rule does not count them (intrusion.h). */
+static void refuse(struct admin_ctx *c, enum sl_reason reason, const char *msg)
 {
 	admin_result(c, SL_RESULT_DENIED, reason, "%s", msg);
 	answer(c);
-	if (count)
-		pipeline_count_failure(c->a, c->l, c->user,
-				user_store_find(c->a->users, c->user) != NULL, "admin",
-				proto_reason_name(reason), time_now_ms());
 }
 
 void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
@@ -233,18 +235,18 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 		snprintf(msg, sizeof(msg), "The request could not be read: %s%s%s.",
 				perr.field, perr.field[0] ? ": " : "", sl_strerror(e));
 		refuse(&c, e == SL_ERR_BAD_MAC || strcmp(perr.field, "mac") == 0 ?
-				SL_REASON_BAD_SIGNATURE : SL_REASON_MALFORMED, msg, true);
+				SL_REASON_BAD_SIGNATURE : SL_REASON_MALFORMED, msg);
 		goto out;
 	}
 	c.res.id = req.time;
 	c.res.op = req.op;
 	u = user_store_find(a->users, user);
 	if (!u) {
-		refuse(&c, SL_REASON_UNKNOWN_USER, "You are not a user of this site.", true);
+		refuse(&c, SL_REASON_UNKNOWN_USER, "You are not a user of this site.");
 		goto out;
 	}
 	if (proto_verify_admin_req(&u->key, topic, &req) != SL_OK) {
-		refuse(&c, SL_REASON_BAD_SIGNATURE, "The request's signature does not verify.", true);
+		refuse(&c, SL_REASON_BAD_SIGNATURE, "The request's signature does not verify.");
 		goto out;
 	}
 	r = pipeline_check_fresh(a, user, REPLAY_KIND_ADMIN, req.time, req.mac, time_now_ms());
@@ -252,23 +254,23 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 		goto out;       /* QoS 1 duplicate: answered already */
 	if (r != SL_REASON_NONE) {
 		refuse(&c, r, r == SL_REASON_STALE ? "The request's time is too far from the "
-				"agent's clock." : "This request id was already used.", true);
+				"agent's clock." : "This request id was already used.");
 		goto out;
 	}
 	c.fresh = true;
 	if (u->status != SL_USER_ACTIVE) {
 		refuse(&c, u->status == SL_USER_REVOKED ? SL_REASON_REVOKED : SL_REASON_DISABLED,
-				"Your access is not active.", true);
+				"Your access is not active.");
 		goto out;
 	}
 	if (u->role != SL_ROLE_OWNER || !user_may_use_lock(u, l->id)) {
-		refuse(&c, SL_REASON_NOT_PERMITTED, "Only owners may manage this lock.", true);
+		refuse(&c, SL_REASON_NOT_PERMITTED, "Only owners may manage this lock.");
 		goto out;
 	}
 	op = bsearch(proto_admin_op_name(req.op), ops, sizeof(ops) / sizeof(ops[0]),
 			sizeof(ops[0]), cmp_op);
 	if (!op) {
-		refuse(&c, SL_REASON_BAD_REQUEST, "Unknown operation.", false);
+		refuse(&c, SL_REASON_BAD_REQUEST, "Unknown operation.");
 		goto out;
 	}
 	if (audit_check_writable(a->audit) != SL_OK) {

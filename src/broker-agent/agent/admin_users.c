@@ -278,11 +278,50 @@ void admin_user_revoke(struct admin_ctx *c)
 	set_status(c, SL_USER_REVOKED);
 }
 
+static bool add_lockout(cJSON *arr, const char *who, const char *why, int64_t until,
+		const char *lock)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	return cJSON_AddStringToObject(o, "who", who) && cJSON_AddStringToObject(o, "why", why) &&
+		cJSON_AddNumberToObject(o, "until", (double)until) &&
+		(!lock || cJSON_AddStringToObject(o, "lock", lock));
+}
+
+/* Every active lockout: each user's (all locks), then each lock's (the
+ * unregistered senders' lockout, "lock" naming it). */
+static size_t add_lockouts(struct admin_ctx *c, cJSON *root, int64_t now)
+{
+	const struct agent_state *st = &c->a->st;
+	cJSON *arr = cJSON_AddArrayToObject(root, "lockouts");
+	size_t bytes = 0;
+
+	for (size_t i = 0; arr && i < st->nusers && bytes < ADMIN_DATA_MAX / 2; i++) {
+		if (st->users[i].lockout_until <= now)
+			continue;
+		add_lockout(arr, st->users[i].name, st->users[i].lockout_why,
+				st->users[i].lockout_until, NULL);
+		bytes += 100;
+	}
+	for (size_t i = 0; arr && i < c->a->nlocks; i++) {
+		if (st->locks[i].lockout_until <= now)
+			continue;
+		add_lockout(arr, st->locks[i].lockout_cause, st->locks[i].lockout_why,
+				st->locks[i].lockout_until, c->a->locks[i].id);
+		bytes += 200;
+	}
+	return bytes;
+}
+
 void admin_user_list(struct admin_ctx *c)
 {
 	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "users");
 	int64_t now = time_now_ms();
-	size_t bytes = 0;
+	size_t bytes = add_lockouts(c, root, now);
 
 	for (size_t i = 0; arr && i < user_store_count(c->a->users); i++) {
 		const struct sl_user *u = user_store_at(c->a->users, i);
@@ -302,6 +341,8 @@ void admin_user_list(struct admin_ctx *c)
 		cJSON_AddStringToObject(o, "locks", u->locks);
 		cJSON_AddNumberToObject(o, "locked_out_until",
 				uc && uc->lockout_until > now ? (double)uc->lockout_until : 0);
+		if (uc && uc->lockout_until > now)
+			cJSON_AddStringToObject(o, "locked_out_why", uc->lockout_why);
 		bytes += 200 + strlen(u->schedule) + strlen(u->locks);
 		if (bytes > ADMIN_DATA_MAX) {
 			cJSON_Delete(o);

@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "auditgap.h"
 #include "agent.h"
+#include "budget.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -376,6 +377,11 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 			pipeline_login_failed(a, it->payload, it->len);
 		return;
 	}
+	if (strcmp(it->topic, SL_TOPIC_ABUSE) == 0) {
+		if (!it->retain)
+			abuse_report(a, it->payload, it->len);
+		return;
+	}
 	if (topic_parse(it->topic, &t) != SL_OK)
 		return;
 	l = agent_lock(a, t.lock);
@@ -398,8 +404,8 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 
 static void subscribe_all(struct agent *a)
 {
-	char filters[AGENT_LOCKS_MAX * 4 + 1][SL_TOPIC_MAX];
-	char *ptrs[AGENT_LOCKS_MAX * 4 + 1];
+	char filters[AGENT_LOCKS_MAX * 4 + 2][SL_TOPIC_MAX];
+	char *ptrs[AGENT_LOCKS_MAX * 4 + 2];
 	static const enum sl_topic_kind kinds[] = {SL_TOPIC_LOCK_REQ, SL_TOPIC_ADMIN,
 		SL_TOPIC_LOCK_STATUS, SL_TOPIC_HEALTH};
 	int n = 0, mid = 0, rc;
@@ -414,6 +420,9 @@ static void subscribe_all(struct agent *a)
 		}
 	}
 	snprintf(filters[n], sizeof(filters[n]), "%s", SL_TOPIC_LOGIN_FAILED);
+	ptrs[n] = filters[n];
+	n++;
+	snprintf(filters[n], sizeof(filters[n]), "%s", SL_TOPIC_ABUSE);
 	ptrs[n] = filters[n];
 	n++;
 	rc = mqtt_subscribe(a->mqtt, ptrs, n, &mid);
@@ -511,6 +520,7 @@ enum agent_exit agent_run(struct agent *a)
 		deadline = report_next_deadline(a, deadline);
 		if (a->set.audit_min_free_kb && a->space_checked + 1000 < deadline)
 			deadline = a->space_checked + 1000;
+		deadline = budget_tick(a, now, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -558,6 +568,7 @@ enum agent_exit agent_run(struct agent *a)
 		agent_checkpoint(a, time_mono_ms());
 	}
 	sl_log(SL_LOG_NOTICE, "shutting down");
+	budget_finish(a);
 	audit_lifecycle(a, "stop");
 	report_flush(a, time_mono_ms());
 	mqtt_disconnect(a->mqtt);

@@ -15,6 +15,8 @@
 #include "smartlock/audit.h"
 #include "smartlock/protocol.h"
 #include "smartlock/userstore.h"
+#include "abuse.h"
+#include "aggregate.h"
 #include "inbox.h"
 #include "settings.h"
 #include "state.h"
@@ -124,6 +126,11 @@ struct agent {
 	struct agent_audit_gap gap;     /* records the audit log could not take */
 	bool disk_low;                  /* a disk-low alert is out */
 	int64_t space_checked;          /* monotonic ms of the last free-space check */
+	struct abuse_memo abuse;        /* abuse alerts sent recently */
+	struct aggregate agg;           /* repeated denials being counted */
+	bool audit_over_budget;
+	int audit_budget_level;         /* 0 fine, 1 alerted at 80 %, 2 over */
+	int64_t budget_checked;         /* monotonic ms */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -5,33 +5,12 @@
 
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
+#include "budget.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "relay.h"
 #include "report.h"
-
-/* Reasons that count as a failed attempt toward the intrusion rule. */
-bool pipeline_counts_as_failure(enum sl_reason r)
-{
-	switch (r) {
-	case SL_REASON_BAD_SIGNATURE:
-	case SL_REASON_STALE:
-	case SL_REASON_REPLAY:
-	case SL_REASON_UNKNOWN_USER:
-	case SL_REASON_REVOKED:
-	case SL_REASON_DISABLED:
-	case SL_REASON_NOT_PERMITTED:
-	case SL_REASON_OUTSIDE_WINDOW:
-	case SL_REASON_OUTSIDE_SCHEDULE:
-	case SL_REASON_USES_EXHAUSTED:
-	case SL_REASON_RATE_LIMITED:
-	case SL_REASON_MALFORMED:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* Reasons answered as result "error" (allowed, but it could not be done). */
 static bool is_error_reason(enum sl_reason r)
@@ -40,30 +19,90 @@ static bool is_error_reason(enum sl_reason r)
 		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY;
 }
 
-void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,
-		bool user_known, const char *source, const char *what, int64_t now)
+static void user_lockout_alert(struct agent *a, const char *user, const char *source,
+		const char *why, int64_t until)
 {
-	struct intrusion_trip trip;
 	char when[16];
 
-	intrusion_fail(&a->st, &a->set, l->index, user_known ? user : NULL, now, &trip);
-	if (!trip.lock_tripped && !trip.user_tripped)
+	report_local_time(until, when, sizeof(when));
+	report_alert(a, SL_ALERT_LOCKOUT, NULL, user, source, until,
+			"%s failed %lld times within %lld s (last: %s): %s may not unlock until %s; "
+			"everyone else is served.", user, (long long)a->set.fail_threshold,
+			(long long)a->set.fail_window, why, user, when);
+}
+
+/* One alert for the locks a stranger's failure locked (mask of indexes). */
+static void stranger_lockout_alert(struct agent *a, uint32_t mask, const char *who,
+		const char *source, const char *why, int64_t until)
+{
+	char when[16], locks[256] = "";
+	size_t n = 0, used = 0;
+	const char *one = NULL;
+
+	for (size_t i = 0; i < a->nlocks; i++) {
+		if (!(mask & (UINT32_C(1) << i)))
+			continue;
+		one = a->locks[i].id;
+		n++;
+		used += (size_t)snprintf(locks + used, used < sizeof(locks) ? sizeof(locks) - used : 0,
+				"%s%s", used ? ", " : "", one);
+		if (used >= sizeof(locks))
+			used = sizeof(locks);
+	}
+	report_local_time(until, when, sizeof(when));
+	report_alert(a, SL_ALERT_LOCKOUT, n == 1 ? one : NULL, who, source, until,
+			"%lld failed attempts by unregistered identities within %lld s (last: %s by "
+			"%s): unlocking %s is disabled until %s for everyone but owners%s.",
+			(long long)a->set.stranger_fail_threshold,
+			(long long)a->set.stranger_fail_window, why, who[0] ? who : "an unknown sender",
+			locks, when, a->set.stranger_lockout_serves_residents ? " and residents" : "");
+}
+
+void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,
+		bool user_known, enum sl_action action, enum sl_reason reason,
+		const char *source, int64_t now)
+{
+	const char *why = proto_reason_name(reason);
+	int64_t until;
+
+	if (!intrusion_counts(action, reason))
 		return;
-	report_local_time(trip.until, when, sizeof(when));
-	report_alert(a, SL_ALERT_LOCKOUT, l->id, user, source, trip.until,
-			"%lld failed attempts within %lld s (last: %s by %s%s): unlocking %s is "
-			"disabled for everyone but owners until %s.",
-			(long long)a->set.fail_threshold, (long long)a->set.fail_window,
-			what, user[0] ? user : "an unknown sender",
-			user_known ? "" : (user[0] ? ", unknown user" : ""), l->id, when);
+	if (user_known) {
+		if (intrusion_user_fail(&a->st, &a->set, user, why, now, &until))
+			user_lockout_alert(a, user, source, why, until);
+		return;
+	}
+	if (intrusion_stranger_fail(&a->st, &a->set, l->index, user, why, now, &until))
+		stranger_lockout_alert(a, UINT32_C(1) << l->index, user, source, why, until);
 }
 
 struct outcome {
 	const struct sl_user *u;        /* NULL for unknown senders */
 	const char *action;
+	enum sl_action act;             /* SL_ACTION_COUNT_ until decoded */
 	int64_t id;
 	bool fresh;                     /* id passed the freshness checks */
 };
+
+/* May this refusal be counted instead of written (aggregate.h)? Only
+ * when nothing needs it record by record: no request id to rebuild the
+ * replay cache from, and no failure the intrusion rule counts now. */
+static bool absorbable(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_reason reason)
+{
+	const struct user_counters *uc;
+	int64_t now = time_now_ms();
+
+	if (o->fresh)
+		return false;
+	if (!intrusion_counts(o->act, reason))
+		return true;
+	/* a counted failure: only while its sender is locked out already */
+	if (!o->u)
+		return a->st.locks[l->index].lockout_until > now;
+	uc = state_user(&a->st, user, false);
+	return uc && uc->lockout_until > now;
+}
 
 static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 		const struct outcome *o, enum sl_result result, enum sl_reason reason,
@@ -81,11 +120,14 @@ static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
 	rec.id = o->fresh ? o->id : 0;
-	if (report_audit(a, &rec, false) != SL_OK && result == SL_RESULT_OK) {
-		/* no answer that something is fine without its record */
-		result = SL_RESULT_ERROR;
-		reason = SL_REASON_INTERNAL_ERROR;
-		msg = "The audit log cannot be written; nothing was done.";
+	if (result == SL_RESULT_OK || !absorbable(a, l, user, o, reason) ||
+			!report_absorb(a, &rec)) {
+		if (report_audit(a, &rec, false) != SL_OK && result == SL_RESULT_OK) {
+			/* no answer that something is fine without its record */
+			result = SL_RESULT_ERROR;
+			reason = SL_REASON_INTERNAL_ERROR;
+			msg = "The audit log cannot be written; nothing was done.";
+		}
 	}
 
 	memset(&r, 0, sizeof(r));
@@ -108,9 +150,13 @@ static void refuse(struct agent *a, struct lock_ctx *l, const char *user,
 
 	answer(a, l, user, o, is_error_reason(reason) ? SL_RESULT_ERROR : SL_RESULT_DENIED,
 			reason, until, msg);
-	if (pipeline_counts_as_failure(reason))
-		pipeline_count_failure(a, l, user, o->u != NULL, "lockReq",
-				proto_reason_name(reason), now);
+	pipeline_count_failure(a, l, user, o->u != NULL, o->act, reason, "lockReq", now);
+	if (reason == SL_REASON_STALE && o->u && intrusion_stale(&a->st, &a->set, user, now))
+		report_alert(a, SL_ALERT_SUSPICIOUS, l->id, user, "lockReq", 0,
+				"%lld requests by %s within %lld s were refused for their time alone: "
+				"the clock of %s's device or of the agent is wrong (not counted as "
+				"failed attempts).", (long long)a->set.fail_threshold, user,
+				(long long)a->set.fail_window, user);
 }
 
 enum sl_reason pipeline_check_fresh(struct agent *a, const char *user,
@@ -192,7 +238,7 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 static void malformed(struct agent *a, struct lock_ctx *l, const char *user,
 		enum sl_err e, const struct sl_proto_error *perr)
 {
-	struct outcome o = {user_store_find(a->users, user), "?", 0, false};
+	struct outcome o = {user_store_find(a->users, user), "?", SL_ACTION_COUNT_, 0, false};
 	char msg[SL_MSG_MAX];
 	enum sl_reason reason = SL_REASON_MALFORMED;
 
@@ -220,11 +266,12 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 	struct sl_proto_error perr = {0};
 	struct sl_request req;
 	struct policy_verdict v;
-	struct outcome o = {NULL, "?", 0, false};
+	struct outcome o = {NULL, "?", SL_ACTION_COUNT_, 0, false};
 	const struct user_counters *uc;
 	int64_t now = time_now_ms(), until;
 	enum sl_reason r;
 	enum sl_err e;
+	bool own;
 	char msg[SL_MSG_MAX], when[16];
 
 	e = proto_decode_request(payload, len, &req, &perr);
@@ -233,6 +280,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		return;
 	}
 	o.action = proto_action_name(req.action);
+	o.act = req.action;
 	o.id = req.t;
 	o.u = user_store_find(a->users, user);
 	if (!o.u) {
@@ -265,10 +313,12 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		refuse(a, l, user, &o, v.reason, v.until, v.msg);
 		return;
 	}
-	if (req.action == SL_ACTION_UNLOCK && o.u->role != SL_ROLE_OWNER &&
-			intrusion_locked_out(&a->st, l->index, user, now, &until)) {
-		snprintf(msg, sizeof(msg), "Unlocking is disabled until %s after repeated "
-				"failed attempts.", report_local_time(until, when, sizeof(when)));
+	if (req.action == SL_ACTION_UNLOCK && intrusion_locked_out(&a->st, &a->set, l->index,
+				user, o.u->role, now, &until, &own)) {
+		snprintf(msg, sizeof(msg), own ? "You may not unlock until %s after repeated "
+				"failed attempts of yours." : "Unlocking is disabled until %s after "
+				"repeated failed attempts by unregistered senders.",
+				report_local_time(until, when, sizeof(when)));
 		refuse(a, l, user, &o, SL_REASON_LOCKED_OUT, until, msg);
 		return;
 	}
@@ -293,6 +343,25 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		return;
 	}
 	grant(a, l, user, &o, req.action);
+}
+
+/* A failed broker login is a stranger's attempt, whatever name it gave
+ * (counting it against that user would let anyone lock a user out): it
+ * counts against every lock served, with one alert for the locks it trips. */
+static void count_login_failure(struct agent *a, const char *who, const char *addr,
+		int64_t now)
+{
+	uint32_t tripped = 0;
+	int64_t until = 0, u;
+
+	for (size_t i = 0; i < a->nlocks; i++) {
+		if (intrusion_stranger_fail(&a->st, &a->set, i, who, "login-failed", now, &u)) {
+			tripped |= UINT32_C(1) << i;
+			until = u;
+		}
+	}
+	if (tripped)
+		stranger_lockout_alert(a, tripped, who, addr, "login-failed", until);
 }
 
 void pipeline_login_failed(struct agent *a, const char *payload, size_t len)
@@ -332,8 +401,5 @@ void pipeline_login_failed(struct agent *a, const char *payload, size_t len)
 			"The broker refused a login as \"%s\" from %s (%s).",
 			lf.user[0] ? lf.user : "(anonymous)", lf.addr[0] ? lf.addr : "?",
 			proto_login_reason_name(lf.reason));
-	/* per lock for every lock served; per user once, if the user exists */
-	for (size_t i = 0; i < a->nlocks; i++)
-		pipeline_count_failure(a, &a->locks[i], lf.user, u != NULL && i == 0,
-				lf.addr, "login-failed", now);
+	count_login_failure(a, lf.user[0] ? lf.user : lf.addr, lf.addr, now);
 }

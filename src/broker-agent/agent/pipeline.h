@@ -27,11 +27,10 @@ void pipeline_login_failed(struct agent *a, const char *payload, size_t len);
 enum sl_reason pipeline_check_fresh(struct agent *a, const char *user,
 		enum replay_kind kind, int64_t t, const char *mac, int64_t now);
 
-/* Whether a denial for r counts as a failed attempt (recover.c too). */
-bool pipeline_counts_as_failure(enum sl_reason r);
-
-/* Count a failed attempt on lock (and known user) and alert on a trip. */
+/* Count a refused attempt by user on lock toward the intrusion rule
+ * (intrusion.h: only unlock and lock count); alert a new lockout. */
 void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,
-		bool user_known, const char *source, const char *what, int64_t now);
+		bool user_known, enum sl_action action, enum sl_reason reason,
+		const char *source, int64_t now);
 
 #endif

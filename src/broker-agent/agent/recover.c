@@ -37,11 +37,26 @@ static bool reached_rate_check(const char *result, enum sl_reason r)
 		r == SL_REASON_LOCK_OFFLINE || r == SL_REASON_BUSY;
 }
 
+/* The intrusion rule again for a recorded refusal (pipeline.c). */
+static void apply_failure(struct agent *a, int lock, const char *actor, const char *action,
+		enum sl_reason reason, int64_t when)
+{
+	enum sl_action act;
+	int64_t until;
+
+	if (proto_action_parse(action, &act) != SL_OK || !intrusion_counts(act, reason))
+		return;
+	if (actor[0] && user_store_find(a->users, actor))
+		intrusion_user_fail(&a->st, &a->set, actor, proto_reason_name(reason), when, &until);
+	else
+		intrusion_stranger_fail(&a->st, &a->set, (size_t)lock, actor,
+				proto_reason_name(reason), when, &until);
+}
+
 static void apply_request(struct agent *a, const cJSON *root, int lock, int64_t when)
 {
 	const char *actor = str(root, "actor"), *result = str(root, "result");
 	bool unlock = strcmp(str(root, "action"), "unlock") == 0;
-	struct intrusion_trip trip;
 	struct user_counters *uc;
 	enum sl_reason reason = SL_REASON_NONE;
 	long long n;
@@ -50,11 +65,8 @@ static void apply_request(struct agent *a, const cJSON *root, int lock, int64_t 
 		return;
 	if (topic_check_name(actor) != SL_OK)
 		actor = "";
-	if (strcmp(result, "denied") == 0 && pipeline_counts_as_failure(reason)) {
-		intrusion_fail(&a->st, &a->set, (size_t)lock,
-				actor[0] && user_store_find(a->users, actor) ? actor : NULL,
-				when, &trip);
-	}
+	if (strcmp(result, "denied") == 0)
+		apply_failure(a, lock, actor, str(root, "action"), reason, when);
 	if (!unlock || !actor[0] || !reached_rate_check(result, reason))
 		return;
 	uc = state_user(&a->st, actor, true);
@@ -69,12 +81,11 @@ static void apply_request(struct agent *a, const cJSON *root, int lock, int64_t 
 
 static void apply_login(struct agent *a, const cJSON *root, int64_t when)
 {
-	const char *actor = str(root, "actor");
-	bool known = topic_check_name(actor) == SL_OK && user_store_find(a->users, actor);
-	struct intrusion_trip trip;
+	const char *who = str(root, "actor")[0] ? str(root, "actor") : str(root, "source");
+	int64_t until;
 
 	for (size_t i = 0; i < a->nlocks; i++)
-		intrusion_fail(&a->st, &a->set, i, known && i == 0 ? actor : NULL, when, &trip);
+		intrusion_stranger_fail(&a->st, &a->set, i, who, "login-failed", when, &until);
 }
 
 bool recover_apply_line(struct agent *a, const char *line)

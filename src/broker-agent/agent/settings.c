@@ -90,6 +90,9 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
+	INT("abuse_alert_interval", abuse_alert_interval, 1, 86400),
+	INT("audit_aggregate_window", audit_aggregate_window, 0, 3600),
+	INT("audit_budget_bytes", audit_budget_bytes, 0, INT64_C(1) << 40),
 	INT("audit_min_free_kb", audit_min_free_kb, 0, INT64_C(1) << 40),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
@@ -120,6 +123,11 @@ static const struct sl_config_key keys[] = {
 	INT("replay_cache_size", replay_cache_size, 16, 1 << 20),
 	INT("request_window", request_window, 1, 3600),
 	STR("state_dir", state_dir),
+	INT("stranger_fail_threshold", stranger_fail_threshold, 1, 100),
+	INT("stranger_fail_window", stranger_fail_window, 1, 86400),
+	INT("stranger_lockout_duration", stranger_lockout_duration, 1, 86400 * 7),
+	{"stranger_lockout_serves_residents", SL_CFG_BOOL, false,
+		OFF(stranger_lockout_serves_residents), 0, 0, 0, NULL},
 	INT("unlock_rate_max", unlock_rate_max, 0, 100),
 	INT("unlock_rate_window", unlock_rate_window, 1, 86400),
 };
@@ -155,6 +163,13 @@ void settings_defaults(struct agent_settings *s)
 	s->audit_min_free_kb = 10240;
 	s->persistent_session = true;
 	s->log_level = SL_LOG_NOTICE;
+	s->stranger_fail_threshold = 3;
+	s->stranger_fail_window = 300;
+	s->stranger_lockout_duration = 300;
+	s->stranger_lockout_serves_residents = true;
+	s->abuse_alert_interval = 300;
+	s->audit_aggregate_window = 60;
+	s->audit_budget_bytes = INT64_C(256) * 1024 * 1024;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,

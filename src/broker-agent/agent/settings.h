@@ -58,6 +58,15 @@ struct agent_settings {
 	int64_t audit_min_free_kb;      /* disk-low alert below this; 0 = off */
 	bool persistent_session;        /* broker keeps our subscriptions and queue */
 	enum sl_log_level log_level;
+	/* failures by unregistered identities (failed broker logins, unknown
+	 * users) disable unlocking a lock for all but the served roles */
+	int64_t stranger_fail_threshold;
+	int64_t stranger_fail_window;   /* s */
+	int64_t stranger_lockout_duration;      /* s */
+	bool stranger_lockout_serves_residents;
+	int64_t abuse_alert_interval;   /* s between abuse alerts per sender */
+	int64_t audit_aggregate_window; /* s; 0 = write every denial */
+	int64_t audit_budget_bytes;     /* 0 = no budget */
 };
 
 void settings_defaults(struct agent_settings *s);

@@ -77,6 +77,7 @@ void state_prune(struct agent_state *st, int64_t fail_since, int64_t unlock_sinc
 	for (size_t i = 0; i < st->nusers; i++) {
 		ring_drop_until(&st->users[i].fails, fail_since);
 		ring_drop_until(&st->users[i].unlocks, unlock_since);
+		ring_drop_until(&st->users[i].stale, fail_since);
 	}
 }
 
@@ -164,6 +165,16 @@ static bool get_ring(const cJSON *o, const char *name, struct time_ring *r)
 	return true;
 }
 
+/* The optional reason a lockout was tripped for (a protocol reason name). */
+static void get_why(const cJSON *o, char *out, size_t size)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "why");
+
+	if (cJSON_IsString(it) && strlen(it->valuestring) < size &&
+			topic_check_name(it->valuestring) == SL_OK)
+		snprintf(out, size, "%s", it->valuestring);
+}
+
 static const char *load_locks(struct agent_state *st, const cJSON *locks,
 		const struct agent_lock_list *served)
 {
@@ -191,6 +202,7 @@ static const char *load_locks(struct agent_state *st, const cJSON *locks,
 		if (cJSON_IsString(cause) && strlen(cause->valuestring) <= SL_NAME_MAX)
 			snprintf(st->locks[idx].lockout_cause, sizeof(st->locks[idx].lockout_cause),
 					"%s", cause->valuestring);
+		get_why(it, st->locks[idx].lockout_why, sizeof(st->locks[idx].lockout_why));
 	}
 	return NULL;
 }
@@ -216,6 +228,7 @@ static const char *load_users(struct agent_state *st, const cJSON *users)
 				!get_ring(it, "fails", &uc->fails) ||
 				!get_ring(it, "unlocks", &uc->unlocks))
 			return "users: bad uses, lockout_until, fails or unlocks";
+		get_why(it, uc->lockout_why, sizeof(uc->lockout_why));
 	}
 	return NULL;
 }
@@ -423,6 +436,15 @@ static void put_ring(struct out *o, const char *name, const struct time_ring *r)
 	put(o, "]");
 }
 
+/* The reason of an active lockout; nothing when there is none. */
+static void put_why(struct out *o, const char *why)
+{
+	if (!why[0])
+		return;
+	put_key(o, "why", false);
+	put_str(o, why);
+}
+
 static void put_replay(struct out *o, const struct replay_cache *c)
 {
 	put_key(o, "replay", false);
@@ -470,6 +492,7 @@ enum sl_err state_save(struct agent_state *st, const char *path,
 		put_key(&o, "cause", false);
 		put_str(&o, st->locks[i].lockout_cause);
 		put_ring(&o, "fails", &st->locks[i].fails);
+		put_why(&o, st->locks[i].lockout_why);
 		put(&o, "}");
 	}
 	put(&o, "}");
@@ -485,6 +508,7 @@ enum sl_err state_save(struct agent_state *st, const char *path,
 		put_int(&o, uc->lockout_until);
 		put_ring(&o, "fails", &uc->fails);
 		put_ring(&o, "unlocks", &uc->unlocks);
+		put_why(&o, uc->lockout_why);
 		put(&o, "}");
 	}
 	put(&o, "}");

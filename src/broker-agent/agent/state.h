@@ -36,12 +36,15 @@ struct user_counters {
 	int64_t lockout_until;          /* 0 = none */
 	struct time_ring fails;
 	struct time_ring unlocks;
+	char lockout_why[24];           /* reason of the failure that tripped it */
+	struct time_ring stale;         /* refusals for the clock alone (not saved) */
 };
 
 struct lock_counters {
 	int64_t lockout_until;
 	char lockout_cause[SL_NAME_MAX + 1];
 	struct time_ring fails;
+	char lockout_why[24];           /* reason of the failure that tripped it */
 };
 
 struct agent_state {

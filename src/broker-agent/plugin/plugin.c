@@ -3,6 +3,8 @@
  * the first of smartlock's three locks: who may connect, from where, and
  * which topics each identity may use. Reports failed logins to the agent
  * and closes the sessions of accounts that were disabled or removed.
+ * Drops people's messages over their rate or size limit (ratelimit.h) and
+ * reports the drops to the agent on smartlock/_site/abuse.
  *
  * Everything here runs in Mosquitto's single thread. Any error means deny.
  */
@@ -18,8 +20,11 @@
 #include <mosquitto_plugin.h>
 
 #include "acl.h"
+#include "clientid.h"
 #include "listeners.h"
+#include "logincost.h"
 #include "origin.h"
+#include "ratelimit.h"
 #include "sessions.h"
 #include "smartlock/passwd.h"
 #include "smartlock/protocol.h"
@@ -32,6 +37,7 @@
 #define RELOAD_CHECK_MS 200     /* stat the password file this often */
 #define THROTTLE_LOG_MS 10000   /* at most one "throttled" line per 10 s */
 #define LOG_USER_MAX 48
+#define ABUSE_FLUSH_MS 1000     /* look for due abuse reports this often */
 
 /* Exported entry points (everything else is hidden by the version script). */
 int mosquitto_plugin_version(int supported_version_count, const int *supported_versions);
@@ -61,12 +67,22 @@ struct plugin {
 	bool remote_tls_ok;             /* listeners.h proved TLS on remote listeners */
 	unsigned reloads;               /* password file loads after the first */
 	struct sessions *sessions;      /* which account holds which client id */
+	struct limits *limits;          /* people's rate and size limits */
+	struct limits_config lcfg;
+	int64_t next_flush;
+	struct logincost cost;          /* hashing budget, verified logins */
+	int64_t next_budget_log;
 };
 
 struct options {
 	char passwd_file[PATH_MAX];
 	char home_networks[1024];
 	char broker_conf[PATH_MAX];
+	char request_rate[24], request_burst[24];
+	char owner_request_rate[24], owner_request_burst[24];
+	char user_max_payload[24];
+	char abuse_report_ms[24];
+	char login_hash_ms[24], login_hash_burst_ms[24];
 };
 
 /* ---- small helpers ---- */
@@ -211,14 +227,49 @@ static void check_reload(struct plugin *p, bool force)
 
 /* ---- callbacks ---- */
 
-/* The last step of a good login: the client id must not belong to another
- * account's connection or persistent session (see sessions.h). */
-static int claim_client_id(struct plugin *p, struct mosquitto *client, const char *user)
+static bool account_exists(const char *name, void *ctx)
 {
-	const char *id = mosquitto_client_id(client);
+	struct plugin *p = ctx;
+
+	return p->pw && passwd_find(p->pw, name) != NULL;
+}
+
+/* A login asked for a client id reserved for another account: refused,
+ * logged, and counted for the abuse report. */
+static int squatting(struct plugin *p, const struct sl_passwd_entry *e, const char *id)
+{
+	char log_id[LOG_USER_MAX];
+
+	safe_copy(log_id, sizeof(log_id), id);
+	mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login refused: user \"%s\" asked "
+			"for client id \"%s\", which is reserved for another account", e->name, log_id);
+	limits_note_squat(p->limits, e->name, e->role, log_id, time_mono_ms());
+	return MOSQ_ERR_AUTH;
+}
+
+/* The last step of a good login: the client id must not be reserved for
+ * another account (clientid.h), nor belong to another account's connection
+ * or persistent session (sessions.h); a reserved id's own account always
+ * gets it. */
+static int claim_client_id(struct plugin *p, struct mosquitto *client,
+		const struct sl_passwd_entry *e)
+{
+	const char *id = mosquitto_client_id(client), *user = e->name;
 	const char *holder = NULL;
 	char log_id[LOG_USER_MAX];
-	enum sessions_verdict v = sessions_check(p->sessions, id, user, &holder);
+	enum clientid_claim claim = id ? clientid_claim(id, user, e->role, account_exists, p) :
+		CLIENTID_FREE;
+	enum sessions_verdict v;
+
+	if (claim == CLIENTID_FORBIDDEN)
+		return squatting(p, e, id);
+	v = sessions_check(p->sessions, id, user, &holder);
+	if (v == SESSIONS_TAKEN && claim == CLIENTID_OWN) {
+		safe_copy(log_id, sizeof(log_id), id);
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG_PREFIX "client id \"%s\" is \"%s\"'s: "
+				"taking it back from \"%s\"", log_id, user, holder);
+		v = SESSIONS_OK;        /* sessions_connected() passes the id over */
+	}
 
 	if (v == SESSIONS_OK)
 		v = sessions_connected(p->sessions, client, id, user);
@@ -246,6 +297,35 @@ static int on_disconnect(int event, void *event_data, void *userdata)
 	return MOSQ_ERR_SUCCESS;
 }
 
+/* Verify password against e's hash (the dummy hash for an unknown user, so
+ * both take as long); a failure is charged to the budget when charged, a
+ * match remembered. */
+static bool check_password(struct plugin *p, const struct sl_passwd_entry *e,
+		const char *password, bool charged)
+{
+	int64_t t0 = time_mono_ns();
+	bool ok = passwd_verify(password, e ? e->hash : p->dummy_hash) == SL_OK && e;
+
+	if (charged && !ok)
+		logincost_spent(&p->cost, time_mono_ns() - t0);
+	if (ok)
+		logincost_remember(&p->cost, e->name, e->hash, password, time_mono_ms());
+	return ok;
+}
+
+/* The hashing budget is spent: refuse at once, without hashing or a report
+ * (a storm of reports would cost the agent what the budget saves here). */
+static int budget_spent(struct plugin *p, const char *addr_text, int64_t now)
+{
+	if (now >= p->next_budget_log) {
+		mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "login hashing budget spent: "
+				"refusing logins from the network whose credentials are not known "
+				"good (last from %s)", addr_text ? addr_text : "?");
+		p->next_budget_log = now + THROTTLE_LOG_MS;
+	}
+	return MOSQ_ERR_AUTH;
+}
+
 static int on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct plugin *p = userdata;
@@ -257,6 +337,7 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 	const struct sl_passwd_entry *e;
 	enum sl_login_reason reason;
 	int64_t now = time_mono_ms();
+	bool verified;
 
 	(void)event;
 	if (!user || !*user) {
@@ -276,18 +357,20 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_AUTH;
 	}
 	e = passwd_find(p->pw, user);
-	if (!e) {
-		(void)passwd_verify(password, p->dummy_hash);
-		reason = SL_LOGIN_UNKNOWN_USER;
-	} else if (passwd_verify(password, e->hash) != SL_OK) {
-		reason = SL_LOGIN_BAD_PASSWORD;
-	} else if (!e->enabled) {
+	if (e && logincost_known(&p->cost, e->name, e->hash, password, now))
+		verified = true;        /* this very login was verified recently */
+	else if (addr.kind != ORIGIN_SOCKET && !logincost_may_hash(&p->cost, now))
+		return budget_spent(p, addr_text, now);
+	else
+		verified = check_password(p, e, password, addr.kind != ORIGIN_SOCKET);
+	if (!verified)
+		reason = e ? SL_LOGIN_BAD_PASSWORD : SL_LOGIN_UNKNOWN_USER;
+	else if (!e->enabled)
 		reason = SL_LOGIN_DISABLED;
-	} else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok)) {
+	else if (!origin_allowed(e->role, e->home_only, &addr, &p->home, p->remote_tls_ok))
 		reason = SL_LOGIN_BAD_ORIGIN;
-	} else {
-		return claim_client_id(p, ed->client, e->name);
-	}
+	else
+		return claim_client_id(p, ed->client, e);
 	if (addr.kind == ORIGIN_REMOTE)
 		throttle_failure(&p->throttle, &addr, now);
 	report_failure(user, addr_text, reason);
@@ -328,8 +411,41 @@ static int on_acl_check(int event, void *event_data, void *userdata)
 	id.role = e->role;
 	id.name = e->name;
 	id.alerts = e->alerts;
-	return acl_check(&id, access, ed->topic, ed->retain) ?
-			MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	if (!acl_check(&id, access, ed->topic, ed->retain))
+		return MOSQ_ERR_ACL_DENIED;
+	/* a publish that may pass: within the account's rate and size? */
+	if (access == ACL_WRITE && limits_check(p->limits, &p->lcfg, e->name, e->role,
+				ed->payloadlen, time_mono_ms()) != LIMITS_PASS)
+		return MOSQ_ERR_ACL_DENIED;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- abuse reports ---- */
+
+static void publish_abuse(void *ctx, const struct limits_report *r)
+{
+	struct sl_abuse_report rep;
+	char *json;
+
+	(void)ctx;
+	memset(&rep, 0, sizeof(rep));
+	snprintf(rep.user, sizeof(rep.user), "%s", r->user);
+	snprintf(rep.role, sizeof(rep.role), "%s", passwd_role_name(r->role));
+	rep.rate = (int64_t)r->rate_dropped;
+	rep.size = (int64_t)r->size_dropped;
+	rep.squat = (int64_t)r->squat_refused;
+	snprintf(rep.id, sizeof(rep.id), "%s", r->last_id);
+	rep.span = r->span_ms;
+	rep.time = time_now_ms();
+	mosquitto_log_printf(MOSQ_LOG_WARNING, LOG_PREFIX "dropped from \"%s\" in %lld ms: "
+			"%lld over its rate, %lld over its size limit, %lld reserved client ids",
+			rep.user, (long long)rep.span, (long long)rep.rate, (long long)rep.size,
+			(long long)rep.squat);
+	json = proto_encode_abuse_report(&rep);
+	if (!json || mosquitto_broker_publish_copy(NULL, SL_TOPIC_ABUSE, (int)strlen(json),
+			json, 1, false, NULL) != MOSQ_ERR_SUCCESS)
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot publish an abuse report");
+	free(json);
 }
 
 static int on_tick(int event, void *event_data, void *userdata)
@@ -339,6 +455,10 @@ static int on_tick(int event, void *event_data, void *userdata)
 
 	(void)event;
 	(void)event_data;
+	if (now >= p->next_flush) {
+		limits_flush(p->limits, now, p->lcfg.report_ms, false, publish_abuse, p);
+		p->next_flush = now + ABUSE_FLUSH_MS;
+	}
 	if (now < p->next_check)
 		return MOSQ_ERR_SUCCESS;
 	check_reload(p, false);
@@ -355,9 +475,17 @@ struct option_key {
 
 /* Sorted by name for bsearch. */
 static const struct option_key option_keys[] = {
+	{"abuse_report_ms", offsetof(struct options, abuse_report_ms), sizeof(((struct options *)0)->abuse_report_ms)},
 	{"broker_conf", offsetof(struct options, broker_conf), sizeof(((struct options *)0)->broker_conf)},
 	{"home_networks", offsetof(struct options, home_networks), sizeof(((struct options *)0)->home_networks)},
+	{"login_hash_burst_ms", offsetof(struct options, login_hash_burst_ms), sizeof(((struct options *)0)->login_hash_burst_ms)},
+	{"login_hash_ms", offsetof(struct options, login_hash_ms), sizeof(((struct options *)0)->login_hash_ms)},
+	{"owner_request_burst", offsetof(struct options, owner_request_burst), sizeof(((struct options *)0)->owner_request_burst)},
+	{"owner_request_rate", offsetof(struct options, owner_request_rate), sizeof(((struct options *)0)->owner_request_rate)},
 	{"passwd_file", offsetof(struct options, passwd_file), sizeof(((struct options *)0)->passwd_file)},
+	{"request_burst", offsetof(struct options, request_burst), sizeof(((struct options *)0)->request_burst)},
+	{"request_rate", offsetof(struct options, request_rate), sizeof(((struct options *)0)->request_rate)},
+	{"user_max_payload", offsetof(struct options, user_max_payload), sizeof(((struct options *)0)->user_max_payload)},
 };
 
 static int option_cmp(const void *key, const void *elem)
@@ -394,13 +522,67 @@ static int parse_options(struct options *o, struct mosquitto_opt *options, int c
 	return 0;
 }
 
-/* Apply options: home networks and the listener audit. */
+/* One integer option in [lo, hi]; unset keeps *out. 0 or -1 (logged). */
+static int int_option(const char *name, const char *text, int64_t lo, int64_t hi,
+		int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!text[0])
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < lo || v > hi) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "plugin_opt_%s: expected an "
+				"integer from %lld to %lld", name, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The people's rate and size limits (ratelimit.h). */
+static int configure_limits(struct limits_config *c, const struct options *o)
+{
+	limits_config_defaults(c);
+	return int_option("request_rate", o->request_rate, 1, 100000, &c->rate) ||
+		int_option("request_burst", o->request_burst, 1, 1000000, &c->burst) ||
+		int_option("owner_request_rate", o->owner_request_rate, 1, 100000, &c->owner_rate) ||
+		int_option("owner_request_burst", o->owner_request_burst, 1, 1000000,
+				&c->owner_burst) ||
+		int_option("user_max_payload", o->user_max_payload, 64, 268435455,
+				&c->user_max_payload) ||
+		int_option("abuse_report_ms", o->abuse_report_ms, 100, 3600000,
+				&c->report_ms) ? -1 : 0;
+}
+
+/* The login hashing budget (logincost.h); a new one starts full. */
+static int configure_cost(struct plugin *p, const struct options *o)
+{
+	struct logincost_config c;
+
+	logincost_config_defaults(&c);
+	if (int_option("login_hash_ms", o->login_hash_ms, 1, 1000, &c.rate_ms) ||
+			int_option("login_hash_burst_ms", o->login_hash_burst_ms, 0, 600000,
+				&c.burst_ms))
+		return -1;
+	if (logincost_init(&p->cost, &c, time_mono_ms()) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "no random key for the login cache");
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply options: limits, home networks and the listener audit. */
 static int configure(struct plugin *p, const struct options *o)
 {
 	struct listener_audit audit;
 	char msg[160];
 	enum sl_err rc;
 
+	if (configure_limits(&p->lcfg, o) != 0 || configure_cost(p, o) != 0)
+		return -1;
 	if (origin_parse_networks(o->home_networks, &p->home, msg, sizeof(msg)) != SL_OK) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "%s", msg);
 		return -1;
@@ -508,7 +690,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 	p->id = identifier;
 	throttle_init(&p->throttle);
 	p->sessions = sessions_create(SESSIONS_MAX);
-	if (!p->sessions)
+	p->limits = limits_create();
+	if (!p->sessions || !p->limits)
 		goto fail;
 	if (parse_options(&o, options, option_count) != 0 || configure(p, &o) != 0)
 		goto fail;
@@ -533,6 +716,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 fail:
 	passwd_destroy(p->pw);
 	sessions_destroy(p->sessions);
+	limits_destroy(p->limits);
 	free(p);
 	return MOSQ_ERR_UNKNOWN;
 }
@@ -548,6 +732,7 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
 	unregister_all(p, NCALLBACKS);
 	passwd_destroy(p->pw);
 	sessions_destroy(p->sessions);
+	limits_destroy(p->limits);
 	free(p);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -672,3 +672,43 @@ int fx_restart_agent(struct fx *f)
 		return -1;
 	return fx_wait_state_online(f, true, FX_WAIT);
 }
+
+/* Send req as user (signed with key, NULL = the user's) and wait for the
+ * answer with its id. res->data_json must be freed (proto_admin_res_finish). */
+int fx_admin(struct fx *f, struct harness_client *c, const char *user,
+		const struct sl_key *key, struct sl_admin_req *req, struct sl_admin_res *res)
+{
+	char topic[SL_TOPIC_MAX], rtopic[SL_TOPIC_MAX];
+	int64_t deadline = time_mono_ms() + FX_WAIT;
+	char *payload;
+	int rc;
+
+	req->time = time_now_ms();
+	if (req->time <= f->last_t)
+		req->time = f->last_t + 1;
+	f->last_t = req->time;
+	topic_build(topic, sizeof(topic), SL_TOPIC_ADMIN, FX_LOCK, user);
+	topic_build(rtopic, sizeof(rtopic), SL_TOPIC_ADMIN_RES, FX_LOCK, user);
+	if (proto_sign_admin_req(key ? key : fx_key(f, user), topic, req) != SL_OK)
+		return -1;
+	payload = proto_encode_admin_req(req);
+	rc = harness_client_publish_str(c, topic, payload, 1, false);
+	free(payload);
+	if (rc != 0)
+		return -1;
+	while (time_mono_ms() < deadline) {
+		struct harness_msg *m = harness_client_wait(c, rtopic,
+				(int)(deadline - time_mono_ms()));
+
+		if (!m)
+			return -1;
+		rc = proto_decode_admin_res(m->payload, m->len, res, NULL) == SL_OK ? 0 : -1;
+		harness_msg_free(m);
+		if (rc != 0)
+			return -1;
+		if (res->id == req->time)
+			return 0;
+		proto_admin_res_finish(res);
+	}
+	return -1;
+}

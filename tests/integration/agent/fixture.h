@@ -127,4 +127,10 @@ int fx_write_users(struct fx *f);
  * its exit code, output in out (malloc'd, may be NULL). */
 int fx_run_agent(struct fx *f, const char *const *args, char **out);
 
+/* Send an admin request req as user (signed with key, NULL = the user's;
+ * req->time set to a fresh id) and wait for the answer with its id. 0 or
+ * -1; res->data_json must be freed (proto_admin_res_finish). */
+int fx_admin(struct fx *f, struct harness_client *c, const char *user,
+		const struct sl_key *key, struct sl_admin_req *req, struct sl_admin_res *res);
+
 #endif

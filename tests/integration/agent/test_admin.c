@@ -61,46 +61,6 @@ static int teardown(void **state)
 	return fx_state_down(state);
 }
 
-/* Send req as user (signed with key, NULL = the user's) and wait for the
- * answer with its id. res->data_json must be freed (proto_admin_res_finish). */
-static int admin(struct fx *f, struct harness_client *c, const char *user,
-		const struct sl_key *key, struct sl_admin_req *req, struct sl_admin_res *res)
-{
-	char topic[SL_TOPIC_MAX], rtopic[SL_TOPIC_MAX];
-	int64_t deadline = time_mono_ms() + FX_WAIT;
-	char *payload;
-	int rc;
-
-	req->time = time_now_ms();
-	if (req->time <= f->last_t)
-		req->time = f->last_t + 1;
-	f->last_t = req->time;
-	topic_build(topic, sizeof(topic), SL_TOPIC_ADMIN, FX_LOCK, user);
-	topic_build(rtopic, sizeof(rtopic), SL_TOPIC_ADMIN_RES, FX_LOCK, user);
-	if (proto_sign_admin_req(key ? key : fx_key(f, user), topic, req) != SL_OK)
-		return -1;
-	payload = proto_encode_admin_req(req);
-	rc = harness_client_publish_str(c, topic, payload, 1, false);
-	free(payload);
-	if (rc != 0)
-		return -1;
-	while (time_mono_ms() < deadline) {
-		struct harness_msg *m = harness_client_wait(c, rtopic,
-				(int)(deadline - time_mono_ms()));
-
-		if (!m)
-			return -1;
-		rc = proto_decode_admin_res(m->payload, m->len, res, NULL) == SL_OK ? 0 : -1;
-		harness_msg_free(m);
-		if (rc != 0)
-			return -1;
-		if (res->id == req->time)
-			return 0;
-		proto_admin_res_finish(res);
-	}
-	return -1;
-}
-
 static void test_user_lifecycle(void **state)
 {
 	struct fx *f = *state;
@@ -124,7 +84,7 @@ static void test_user_lifecycle(void **state)
 	req.uses = 3;
 	req.has_schedule = true;
 	snprintf(req.schedule, sizeof(req.schedule), "mo-su 00:00-24:00");
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	assert_int_equal(res.op, SL_ADMIN_USER_ADD);
 	data = cJSON_Parse(res.data_json);
@@ -165,7 +125,7 @@ static void test_user_lifecycle(void **state)
 	/* list: no keys, counted uses, the canonical schedule */
 	memset(&req, 0, sizeof(req));
 	req.op = SL_ADMIN_USER_LIST;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	assert_null(strstr(res.data_json, "key"));
 	data = cJSON_Parse(res.data_json);
@@ -191,7 +151,7 @@ static void test_user_lifecycle(void **state)
 	memset(&req, 0, sizeof(req));
 	req.op = SL_ADMIN_USER_DISABLE;
 	snprintf(req.name, sizeof(req.name), "gina");
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	proto_admin_res_finish(&res);
 	assert_int_equal(fx_refused(f, g, "gina", &gk, SL_ACTION_UNLOCK, 0,
@@ -201,13 +161,13 @@ static void test_user_lifecycle(void **state)
 	passwd_destroy(pf);
 	/* re-enable, update (no more uses), revoke */
 	req.op = SL_ADMIN_USER_ENABLE;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	proto_admin_res_finish(&res);
 	req.op = SL_ADMIN_USER_UPDATE;
 	req.has_uses = true;
 	req.uses = 1;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	proto_admin_res_finish(&res);
 	assert_int_equal(fx_refused(f, g, "gina", &gk, SL_ACTION_UNLOCK, 0,
@@ -215,13 +175,13 @@ static void test_user_lifecycle(void **state)
 	memset(&req, 0, sizeof(req));
 	req.op = SL_ADMIN_USER_REVOKE;
 	snprintf(req.name, sizeof(req.name), "gina");
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	proto_admin_res_finish(&res);
 	assert_int_equal(fx_refused(f, g, "gina", &gk, SL_ACTION_UNLOCK, 0,
 				SL_REASON_REVOKED, NULL), 0);
 	req.op = SL_ADMIN_USER_ENABLE;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_DENIED);
 	assert_int_equal(res.reason, SL_REASON_BAD_REQUEST);
 	proto_admin_res_finish(&res);
@@ -242,19 +202,19 @@ static void test_refusals(void **state)
 
 	memset(&req, 0, sizeof(req));
 	req.op = SL_ADMIN_USER_LIST;
-	assert_int_equal(admin(f, r, "resident", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, r, "resident", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_DENIED);
 	assert_int_equal(res.reason, SL_REASON_NOT_PERMITTED);
 	assert_null(res.data_json);
 	proto_admin_res_finish(&res);
 	assert_int_equal(sign_key_generate(&wrong), SL_OK);
-	assert_int_equal(admin(f, o, "owner", &wrong, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", &wrong, &req, &res), 0);
 	assert_int_equal(res.reason, SL_REASON_BAD_SIGNATURE);
 	proto_admin_res_finish(&res);
 	/* the last owner cannot be disabled */
 	req.op = SL_ADMIN_USER_DISABLE;
 	snprintf(req.name, sizeof(req.name), "owner");
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.reason, SL_REASON_BAD_REQUEST);
 	proto_admin_res_finish(&res);
 	assert_int_equal(fx_wait_log(f, "\"action\":\"user-list\",\"result\":\"denied\","
@@ -268,7 +228,7 @@ static void test_refusals(void **state)
 		memset(&req, 0, sizeof(req));
 		req.op = SL_ADMIN_USER_REVOKE;
 		snprintf(req.name, sizeof(req.name), "resident");
-		assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+		assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 		assert_int_equal(res.result, SL_RESULT_ERROR);
 		assert_int_equal(res.reason, SL_REASON_INTERNAL_ERROR);
 		proto_admin_res_finish(&res);
@@ -364,7 +324,7 @@ static void test_log_pages(void **state)
 	req.cursor = 1;
 	req.has_count = true;
 	req.count = 5;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	assert_int_equal(res.result, SL_RESULT_OK);
 	data = cJSON_Parse(res.data_json);
 	recs = cJSON_GetObjectItem(data, "records");
@@ -378,7 +338,7 @@ static void test_log_pages(void **state)
 	proto_admin_res_finish(&res);
 	/* the next page starts where the first ended */
 	req.cursor = next;
-	assert_int_equal(admin(f, o, "owner", NULL, &req, &res), 0);
+	assert_int_equal(fx_admin(f, o, "owner", NULL, &req, &res), 0);
 	data = cJSON_Parse(res.data_json);
 	recs = cJSON_GetObjectItem(data, "records");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(recs, 0), "seq")->valueint, 6);

@@ -64,7 +64,7 @@ static void test_crash_loses_nothing(void **state)
 	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_UNLOCK), 0);
 	first = f->last_t;
 	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_UNLOCK), 0);
-	/* two of the three failed attempts that trip the lock's lockout */
+	/* two of the three failed attempts that trip the resident's lockout */
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(fx_refused(f, r, "resident", &wrong, SL_ACTION_UNLOCK, 0,
 					SL_REASON_BAD_SIGNATURE, NULL), 0);
@@ -79,11 +79,13 @@ static void test_crash_loses_nothing(void **state)
 	/* the first grant's request, sent again: a replay, not a third use */
 	assert_int_equal(fx_refused(f, g, "guest", NULL, SL_ACTION_UNLOCK, first,
 				SL_REASON_REPLAY, NULL), 0);
-	/* that was the lock's third failed attempt: the two before the crash
-	 * were counted again */
+	/* the resident's third failed attempt: the two before the crash were
+	 * counted again */
+	assert_int_equal(fx_refused(f, r, "resident", &wrong, SL_ACTION_UNLOCK, 0,
+				SL_REASON_BAD_SIGNATURE, NULL), 0);
 	assert_int_equal(fx_wait_alert(f, SL_ALERT_LOCKOUT, &al, FX_WAIT), 0);
 	assert_string_equal(al.lock, FX_LOCK);
-	assert_string_equal(al.user, "guest");
+	assert_string_equal(al.user, "resident");
 	/* the uses were counted: a fresh request is out of uses */
 	assert_int_equal(fx_refused(f, g, "guest", NULL, SL_ACTION_UNLOCK, 0,
 				SL_REASON_USES_EXHAUSTED, NULL), 0);

@@ -386,14 +386,47 @@ static int ctl_site(struct stack *s, const char *const *args)
 	return rc;
 }
 
+/* Append text to the config file at path, keeping its mode. 0 or -1. */
+static int append_conf(const char *path, const char *text)
+{
+	FILE *f;
+	int rc;
+
+	if (!text)
+		return 0;
+	f = fopen(path, "a");
+	if (!f)
+		return -1;
+	rc = fprintf(f, "\n%s\n", text) < 0;
+	return fclose(f) != 0 || rc ? -1 : 0;
+}
+
+static int site_up(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations, const char *agent_user);
+
 int stack_site_up(struct stack *s)
 {
-	return stack_site_up_as(s, NULL);
+	return site_up(s, NULL, NULL, 0, NULL);
 }
 
 int stack_site_up_as(struct stack *s, const char *agent_user)
 {
+	return site_up(s, NULL, NULL, 0, agent_user);
+}
+
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations)
+{
+	return site_up(s, agent_extra, lockd_extra, iterations, NULL);
+}
+
+/* stack_site_up's body: init with the given options, then start the
+ * broker, the agent (as agent_user when given) and lockd. */
+static int site_up(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations, const char *agent_user)
+{
 	char var[HARNESS_PATH_MAX + 32], pw[HARNESS_PATH_MAX + 32];
+	char iters[16];
 	char plugin[HARNESS_PATH_MAX], port[16], conf[HARNESS_PATH_MAX + 32];
 	char out[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
 	const char *mosq = getenv("SMARTLOCK_MOSQUITTO");
@@ -411,6 +444,7 @@ int stack_site_up_as(struct stack *s, const char *agent_user)
 	s->site = true;
 	snprintf(s->site_dir, sizeof(s->site_dir), "%.400s/site", s->dir);
 	snprintf(port, sizeof(port), "%d", harness_free_port());
+	snprintf(iters, sizeof(iters), "%d", iterations > 0 ? iterations : 1000);
 	build_path(plugin, sizeof(plugin), "src/broker-agent/plugin/smartlock_auth.so");
 	/* with an agent user, the production layout: the agent's state and
 	 * the password file in a directory of its own */
@@ -418,7 +452,7 @@ int stack_site_up_as(struct stack *s, const char *agent_user)
 	snprintf(pw, sizeof(pw), "%.400s/var/passwd", s->site_dir);
 	rc = ctl_site(s, (const char *const[]){"init", s->site_dir, "--lock", STACK_LOCK,
 			"--owner", "owner", "--host", "localhost", "--port", port, "--bind",
-			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", "1000",
+			"127.0.0.1", "--plugin", plugin, "--pbkdf2-iterations", iters,
 			agent_user ? "--agent-user" : NULL, agent_user, "--state-dir", var,
 			"--passwd", pw, NULL});
 	if (rc == 2)
@@ -475,6 +509,9 @@ int stack_site_up_as(struct stack *s, const char *agent_user)
 			STACK_LOCK);
 	snprintf(s->state_dir, sizeof(s->state_dir), "%.400s/%s", s->site_dir,
 			agent_user ? "var" : "state");
+	if (append_conf(s->agent_conf, agent_extra) != 0 ||
+			append_conf(s->lockd_conf, lockd_extra) != 0)
+		return -1;
 	if (stack_start_agent(s) != 0 || stack_start_lockd(s) != 0)
 		return -1;
 	return 0;

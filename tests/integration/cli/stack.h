@@ -74,6 +74,11 @@ int stack_site_up(struct stack *s);
 /* The same with `init --agent-user agent_user`, the agent's state and the
  * password file in <site>/var, and the agent run as that user (root only). */
 int stack_site_up_as(struct stack *s, const char *agent_user);
+/* stack_site_up with lines appended to the agent's and lockd's configs
+ * (NULL for none) before they start, and passwords hashed with iterations
+ * PBKDF2 iterations (0: 1000, cheap for tests). */
+int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra,
+		int iterations);
 
 /* The enrolment file of a stack user (in the test directory). */
 const char *stack_enrol(const struct stack *s, enum stack_user u, char *buf, size_t size);

@@ -242,7 +242,7 @@ static void test_client_id_takeover(void **state)
 
 	memset(&o, 0, sizeof(o));
 	o.socket_path = x->f.broker.socket_path;
-	o.id = "agent-takeover-test";
+	o.id = "takeover-test";
 	o.user = "agent";
 	o.password = "pw-agent";
 	a1 = harness_client_connect(&o, NULL);
@@ -266,7 +266,7 @@ static void test_client_id_takeover(void **state)
 	/* the agent leaves: the id is free */
 	harness_client_destroy(a2);
 	assert_int_equal(harness_wait_file_contains(x->f.broker.log_path,
-			"Client agent-takeover-test disconnected.", 3000), 0);
+			"Client takeover-test disconnected.", 3000), 0);
 	g = harness_client_connect(&o, &rc);
 	assert_non_null(g);
 	harness_client_destroy(g);
