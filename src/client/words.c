@@ -41,6 +41,10 @@ static const struct reason_words reasons[SL_REASON_COUNT_] = {
 	[SL_REASON_DOOR_OPEN] = {"the door is open; close it before locking", TIME_NONE},
 	[SL_REASON_UNKNOWN_LOCK] = {"the agent does not know this lock", TIME_NONE},
 	[SL_REASON_BAD_REQUEST] = {"the agent could not use the request", TIME_NONE},
+	[SL_REASON_EXPIRED] = {"it came too late to be carried out; nothing was done",
+			TIME_NONE},
+	[SL_REASON_CLOCK] = {"a clock is off (this computer's, the agent's or the lock's)",
+			TIME_NONE},
 };
 
 static const char *const state_words[SL_STATE_COUNT_] = {
@@ -74,6 +78,8 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 	[SL_ALERT_JAMMED] = {"Jammed", "the bolt is jammed", 1},
 	[SL_ALERT_AUDIT_FAILURE] = {"Audit failure",
 			"the audit log cannot be written; unlocking is refused", 1},
+	[SL_ALERT_UNEXPECTED_MOVE] = {"Unexpected move", "the lock moved without a command", 1},
+	[SL_ALERT_CLOCK] = {"Clock", "a clock stepped or is off", 1},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {

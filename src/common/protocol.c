@@ -96,6 +96,8 @@ static const char *const reason_names[SL_REASON_COUNT_] = {
 	[SL_REASON_DOOR_OPEN] = "door-open",
 	[SL_REASON_UNKNOWN_LOCK] = "unknown-lock",
 	[SL_REASON_BAD_REQUEST] = "bad-request",
+	[SL_REASON_EXPIRED] = "expired",
+	[SL_REASON_CLOCK] = "clock",
 };
 
 static const char *const alert_names[SL_ALERT_COUNT_] = {
@@ -107,6 +109,8 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_LOCK_ONLINE] = "lock-online",
 	[SL_ALERT_JAMMED] = "jammed",
 	[SL_ALERT_AUDIT_FAILURE] = "audit-failure",
+	[SL_ALERT_UNEXPECTED_MOVE] = "unexpected-move",
+	[SL_ALERT_CLOCK] = "clock",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
@@ -722,6 +726,8 @@ static const struct field command_fields[] = {
 		.offset = offsetof(struct sl_command, seq), .min = 1, .max = JSON_INT_MAX},
 	{.name = "time", .kind = FK_INT, .need = NEED_REQUIRED,
 		.offset = offsetof(struct sl_command, time), .min = 1, .max = SL_TIME_MAX},
+	{.name = "expires", .kind = FK_INT, .need = NEED_REQUIRED,
+		.offset = offsetof(struct sl_command, expires), .min = 1, .max = SL_TIME_MAX},
 	{.name = "user", .kind = FK_NAME, .need = NEED_OPTIONAL,
 		.offset = offsetof(struct sl_command, user), .size = SL_NAME_MAX + 1},
 	{.name = "req", .kind = FK_INT, .need = NEED_OPTIONAL,
