@@ -42,6 +42,7 @@ struct pending {
 	char user[SL_NAME_MAX + 1];
 	int64_t req;                    /* request id (t) or admin time */
 	int64_t deadline;               /* monotonic ms */
+	bool moving;                    /* the lock reported progress */
 };
 
 enum link_state { LINK_UNKNOWN, LINK_ONLINE, LINK_OFFLINE };

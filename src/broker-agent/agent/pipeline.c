@@ -37,7 +37,8 @@ bool pipeline_counts_as_failure(enum sl_reason r)
 static bool is_error_reason(enum sl_reason r)
 {
 	return r == SL_REASON_LOCK_OFFLINE || r == SL_REASON_TIMEOUT ||
-		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY;
+		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY ||
+		r == SL_REASON_EXPIRED;
 }
 
 void pipeline_count_failure(struct agent *a, struct lock_ctx *l, const char *user,
@@ -209,6 +210,25 @@ static void status_answer(struct agent *a, struct lock_ctx *l, const char *user,
 	answer(a, l, user, o, SL_RESULT_OK, SL_REASON_NONE, 0, msg);
 }
 
+/* A request older than the actuation window is not carried out: its sender
+ * may have given up on it (the agent was stopped or slow). Refuses and
+ * returns true then. */
+static bool too_late(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, int64_t now)
+{
+	char msg[SL_MSG_MAX];
+	int64_t age = now - o->id;
+
+	if (age <= a->set.actuation_window_ms)
+		return false;
+	snprintf(msg, sizeof(msg), "The request reached the agent %lld.%lld s after it was "
+			"made (at most %lld ms are allowed to act on it); nothing was done.",
+			(long long)(age / 1000), (long long)(age % 1000 / 100),
+			(long long)a->set.actuation_window_ms);
+	refuse(a, l, user, o, SL_REASON_EXPIRED, 0, msg);
+	return true;
+}
+
 void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		const char *topic, const char *payload, size_t len)
 {
@@ -287,6 +307,8 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		status_answer(a, l, user, &o);
 		return;
 	}
+	if (too_late(a, l, user, &o, now))
+		return;
 	grant(a, l, user, &o, req.action);
 }
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smartlock/protocol.h"
+
 #include "settings.h"
 
 static enum sl_err parse_locks(const char *value, void *field, char *msg, size_t size)
@@ -90,6 +92,7 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
+	INT("actuation_window_ms", actuation_window_ms, 100, 60000),
 	INT("audit_rotate_bytes", audit_rotate_bytes, 0, INT64_C(1) << 40),
 	STR("broker_cafile", broker_cafile),
 	STR("broker_host", broker_host),
@@ -100,6 +103,7 @@ static const struct sl_config_key keys[] = {
 	{"broker_user", SL_CFG_NAME, false, OFF(broker_user), SL_NAME_MAX + 1, 0, 0, NULL},
 	INT("checkpoint_interval", checkpoint_interval, 1, 86400),
 	{"client_id", SL_CFG_NAME, false, OFF(client_id), SL_NAME_MAX + 1, 0, 0, NULL},
+	INT("command_expiry_ms", command_expiry_ms, 100, SL_COMMAND_LIFETIME_MAX),
 	INT("command_timeout_ms", command_timeout_ms, 100, 600000),
 	INT("duplicate_window", duplicate_window, 0, 3600),
 	INT("fail_threshold", fail_threshold, 1, 100),
@@ -151,6 +155,8 @@ void settings_defaults(struct agent_settings *s)
 	s->audit_rotate_bytes = 1024 * 1024;
 	s->log_page_max = 100;
 	s->log_level = SL_LOG_NOTICE;
+	s->command_expiry_ms = 5000;
+	s->actuation_window_ms = 2000;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,
@@ -176,6 +182,13 @@ enum sl_err settings_load(const char *path, struct agent_settings *s,
 			return e;
 	}
 	return SL_OK;
+}
+
+int64_t settings_first_answer_ms(const struct agent_settings *s)
+{
+	int64_t lived = s->command_expiry_ms + SL_CLOCK_TOLERANCE_MAX + SL_COMMAND_MARGIN;
+
+	return s->command_timeout_ms > lived ? s->command_timeout_ms : lived;
 }
 
 int settings_lock_index(const struct agent_settings *s, const char *lock)
