@@ -208,7 +208,7 @@ void lockd_config_defaults(struct lockd_config *c)
 	strcpy(c->lock, SL_DEFAULT_LOCK);
 	strcpy(c->broker_host, "localhost");
 	c->broker_keepalive = 30;
-	c->reconnect_max = 60;
+	c->reconnect_max = 2;
 	c->clock_tolerance_ms = 1000;
 	strcpy(c->state_file, LOCKD_DEFAULT_STATE);
 	c->backend = LOCKD_BACKEND_GPIO;

@@ -135,7 +135,7 @@ void settings_defaults(struct agent_settings *s)
 	snprintf(s->client_id, sizeof(s->client_id), "smartlock-agent");
 	s->keepalive = 30;
 	s->reconnect_min_ms = 250;
-	s->reconnect_max_ms = 10000;
+	s->reconnect_max_ms = 2000;
 	snprintf(s->state_dir, sizeof(s->state_dir), "/var/lib/smartlock");
 	s->locks.count = 1;
 	snprintf(s->locks.ids[0], sizeof(s->locks.ids[0]), "%s", SL_DEFAULT_LOCK);
