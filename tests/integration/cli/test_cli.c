@@ -246,7 +246,7 @@ static void test_broker_exit_6(void **state)
 	assert_int_equal(stack_write_enrol(&f->s, path, "owner", SL_ROLE_OWNER,
 			&f->s.keys[STACK_OWNER]), 0);
 	harness_broker_stop(&f->s.broker);
-	assert_int_equal(CTL(f, "--enrol", path, "unlock"), 6);
+	assert_int_equal(CTL(f, "--enrol", path, "--timeout", "2", "unlock"), 6);
 	assert_contains(f->err, "broker");
 	assert_true(time_mono_ms() - t0 < 10000);
 }
