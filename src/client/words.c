@@ -263,10 +263,12 @@ char *words_timeout(enum sl_action action, int64_t ms, char *buf, size_t size)
 {
 	char dur[32];
 
-	snprintf(buf, size, "Timed out: no answer to the %s request within %s; is the "
-			"agent running?",
+	/* a lock or unlock may have happened: say so, never "failed" */
+	snprintf(buf, size, "Timed out: no answer to the %s request within %s; %s",
 			(unsigned)action < SL_ACTION_COUNT_ ? verb_words[action] : "",
-			text_duration(ms, dur, sizeof(dur)));
+			text_duration(ms, dur, sizeof(dur)),
+			action == SL_ACTION_LOCK || action == SL_ACTION_UNLOCK ?
+			"its outcome is unknown." : "is the agent running?");
 	return buf;
 }
 

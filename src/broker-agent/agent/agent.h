@@ -20,6 +20,7 @@
 #include "state.h"
 
 #define PENDING_MAX 8           /* commands awaiting the lock, per lock */
+#define OTHER_LOCKS_MAX 256     /* locks of other agents remembered */
 #define SEQ_BLOCK 1024          /* command seqs reserved per state write */
 
 /* exit codes (smartlock-agent(8)) */
@@ -43,6 +44,7 @@ struct pending {
 	int64_t req;                    /* request id (t) or admin time */
 	int64_t deadline;               /* monotonic ms */
 	bool moving;                    /* the lock reported progress */
+	bool spent;                     /* a use was counted for it */
 };
 
 enum link_state { LINK_UNKNOWN, LINK_ONLINE, LINK_OFFLINE };
@@ -58,6 +60,7 @@ struct lock_ctx {
 	struct sl_heartbeat heartbeat;
 	/* retained state */
 	struct sl_state_msg state;
+	int64_t offline_since;          /* wall ms it went offline; 0 = online */
 	struct pending pending[PENDING_MAX];
 };
 
@@ -109,6 +112,10 @@ struct agent {
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
+	/* locks another agent of this broker serves (their retained state was
+	 * seen): requests for them are not this agent's to answer */
+	char other_locks[OTHER_LOCKS_MAX][SL_NAME_MAX + 1];
+	size_t nother_locks;
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -14,6 +14,8 @@ static void go_offline(struct agent *a, struct lock_ctx *l, const char *why)
 	enum link_state was = l->link;
 
 	l->link = LINK_OFFLINE;
+	if (was != LINK_OFFLINE)
+		l->offline_since = time_now_ms();
 	relay_fail_all(a, l, SL_REASON_LOCK_OFFLINE);
 	report_state(a, l);
 	if (was == LINK_ONLINE)
@@ -97,6 +99,7 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		enum link_state was = l->link;
 
 		l->link = LINK_ONLINE;
+		l->offline_since = 0;
 		changed = true;
 		if (was == LINK_OFFLINE)
 			report_alert(a, SL_ALERT_LOCK_ONLINE, l->id, l->id, "health", 0,
