@@ -183,7 +183,11 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 		}
 		answer(a, l, user, o, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, 0,
 				"The command could not be sent to the lock.");
+		return;
 	}
+	/* counted now, durably, before the door opens; given back unless the
+	 * lock confirms (relay.c) */
+	p->spent = uc != NULL;
 }
 
 static void malformed(struct agent *a, struct lock_ctx *l, const char *user,

@@ -55,6 +55,13 @@ static void apply_request(struct agent *a, const cJSON *root, int lock, int64_t 
 				actor[0] && user_store_find(a->users, actor) ? actor : NULL,
 				when, &trip);
 	}
+	if (unlock && actor[0] && strcmp(result, "refunded") == 0) {
+		/* a use the lock did not confirm was given back */
+		uc = state_user(&a->st, actor, false);
+		if (uc && sscanf(str(root, "detail"), "use %lld", &n) == 1 && n >= 0)
+			uc->uses = n;
+		return;
+	}
 	if (!unlock || !actor[0] || !reached_rate_check(result, reason))
 		return;
 	uc = state_user(&a->st, actor, true);

@@ -60,6 +60,33 @@ bool relay_send(struct agent *a, struct lock_ctx *l, struct pending *p,
 	return true;
 }
 
+/* An unlock the lock did not confirm gives its use back, on the record
+ * (recover.c replays "refunded" records). */
+static void refund_use(struct agent *a, struct lock_ctx *l, const struct pending *p,
+		enum sl_reason reason)
+{
+	struct user_counters *uc = state_user(&a->st, p->user, false);
+	const struct sl_user *u = user_store_find(a->users, p->user);
+	struct audit_record rec = {0};
+	char detail[32];
+
+	if (!uc || uc->uses <= 0)
+		return;
+	uc->uses--;
+	a->st.dirty = true;
+	snprintf(detail, sizeof(detail), "use %lld", (long long)uc->uses);
+	rec.actor = p->user;
+	rec.role = u ? proto_role_name(u->role) : "";
+	rec.source = "lockReq";         /* it settles the request (recover.c) */
+	rec.lock = l->id;
+	rec.action = proto_action_name(p->action);
+	rec.result = "refunded";
+	rec.reason = proto_reason_name(reason);
+	rec.detail = detail;
+	rec.id = p->req;
+	report_audit(a, &rec, false);
+}
+
 void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
 		enum sl_result result, enum sl_reason reason, const char *msg)
 {
@@ -82,6 +109,8 @@ void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
 	report_audit(a, &rec, false);
+	if (p->spent && result != SL_RESULT_OK)
+		refund_use(a, l, p, reason);
 
 	memset(&r, 0, sizeof(r));
 	r.id = p->req;
