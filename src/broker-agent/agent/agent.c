@@ -472,6 +472,7 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 		sl_log(SL_LOG_WARNING, "lost the broker connection (%s); reconnecting",
 				mosquitto_strerror(it->code));
 		mqtt_lost(a->mqtt, now);
+		health_broker_lost(a);
 		break;
 	}
 }

@@ -61,6 +61,9 @@ struct lock_ctx {
 	/* retained state */
 	struct sl_state_msg state;
 	int64_t offline_since;          /* wall ms it went offline; 0 = online */
+	int64_t offline_alert_due;      /* monotonic ms; 0 = none waiting */
+	char offline_why[96];
+	bool offline_alerted;           /* its offline alert went out */
 	struct pending pending[PENDING_MAX];
 };
 

@@ -1,7 +1,10 @@
 /* test_reconnect.c - clients come back after the broker does: smartlockctl
  * watch over TLS (a site made by smartlockctl init) and over the Unix
  * socket across a broker SIGKILL and restart, and a client started while
- * the broker is down sleeps until it returns instead of burning a core. */
+ * the broker is down sleeps until it returns instead of burning a core.
+ * Lock presence across broker events: a lock session the broker drops
+ * without a last will is offline at once; a clean broker restart raises no
+ * offline alert. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -66,9 +70,37 @@ static int down(void **state)
 {
 	struct fixture *f = *state;
 
+	if (f->s.lockd_running)
+		kill(f->s.lockd.pid, SIGCONT);
 	stack_teardown(&f->s);
 	free(f);
 	return 0;
+}
+
+/* Wait until the file has needle after its first skip bytes. 0 or -1. */
+static int wait_after(const char *path, size_t skip, const char *needle, int ms)
+{
+	int64_t end = time_mono_ms() + ms;
+	const struct timespec tick = {0, 20000000};
+
+	for (;;) {
+		char *text = harness_read_file(path);
+		bool found = text && strlen(text) > skip && strstr(text + skip, needle);
+
+		free(text);
+		if (found)
+			return 0;
+		if (time_mono_ms() >= end)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
 static int broker_stop(struct fixture *f, int sig)
@@ -182,11 +214,71 @@ static void test_socket_client_sleeps_until_the_broker_returns(void **state)
 	client_waits_for_the_broker(*state);
 }
 
+/* The broker drops every session without a last will (the plugin's
+ * password file broke) while the lock is frozen: once the file is good
+ * again, the agent must not take the lock's old retained "online" for the
+ * truth. */
+static void test_kicked_lock_is_offline(void **state)
+{
+	struct fixture *f = *state;
+	char path[HARNESS_PATH_MAX + 16], *text, *err = NULL;
+	struct stat st;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/passwd", f->s.site_dir);
+	text = harness_read_file(path);
+	assert_non_null(text);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(kill(f->s.lockd.pid, SIGSTOP), 0);
+	assert_int_equal(harness_write_file(path, "not a password file\n", st.st_mode & 07777), 0);
+	assert_int_equal(harness_wait_file_contains(f->s.agent_log, "lost the broker connection",
+			STACK_WAIT), 0);
+	assert_int_equal(harness_write_file(path, text, st.st_mode & 07777), 0);
+	free(text);
+	assert_int_equal(harness_wait_file_contains(f->s.agent_log, "reconnected and resubscribed",
+			STACK_WAIT), 0);
+	rc = stack_ctl(&f->s, (const char *const[]){"--enrol", f->owner, "status", NULL},
+			30000, NULL, &err);
+	if (rc != 5)
+		fprintf(stderr, "status: exit %d: %s\n", rc, err ? err : "");
+	free(err);
+	assert_int_equal(rc, 5);
+	assert_int_equal(kill(f->s.lockd.pid, SIGCONT), 0);
+}
+
+/* SIGTERM makes the broker send every client's last will as it shuts
+ * down: the lock's is no news, and no offline (or back online) alert may
+ * come of it. */
+static void test_clean_broker_restart_raises_no_offline_alert(void **state)
+{
+	struct fixture *f = *state;
+	size_t before = file_size(f->s.agent_log);
+	char *log;
+
+	assert_int_equal(broker_stop(f, SIGTERM), 0);
+	assert_int_equal(broker_start(f), 0);
+	assert_int_equal(wait_after(f->s.agent_log, before, "reconnected and resubscribed",
+			STACK_WAIT), 0);
+	/* the lock back: its first heartbeat after the restart */
+	assert_int_equal(wait_after(f->s.agent_log, before, "is online", STACK_WAIT), 0);
+	log = harness_read_file(f->s.agent_log);
+	assert_non_null(log);
+	if (strstr(log, "alert lock-offline") || strstr(log, "alert lock-online")) {
+		fprintf(stderr, "the agent alerted:\n%s\n", log);
+		free(log);
+		fail();
+	}
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest site_tests[] = {
 		cmocka_unit_test_setup_teardown(test_watch_reconnects_tls, site, down),
 		cmocka_unit_test_setup_teardown(test_tls_client_sleeps_until_the_broker_returns,
+				site, down),
+		cmocka_unit_test_setup_teardown(test_kicked_lock_is_offline, site, down),
+		cmocka_unit_test_setup_teardown(test_clean_broker_restart_raises_no_offline_alert,
 				site, down),
 	};
 	const struct CMUnitTest plain_tests[] = {
