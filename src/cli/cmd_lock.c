@@ -169,7 +169,7 @@ static int run_request(struct cli_opts *o, enum sl_action action)
 		 * offline and what was last known, why a command expired */
 		if (r.msg[0] && (r.reason == SL_REASON_LOCK_OFFLINE ||
 				r.reason == SL_REASON_TIMEOUT || r.reason == SL_REASON_EXPIRED ||
-				r.reason == SL_REASON_UNKNOWN_LOCK))
+				r.reason == SL_REASON_UNKNOWN_LOCK || r.reason == SL_REASON_STALE))
 			fprintf(stderr, "%s\n", r.msg);
 		if (rc == EXIT_TIMEOUT && action != SL_ACTION_STATUS)
 			show_state_now(c, &seen);

@@ -20,7 +20,7 @@ static const struct reason_words reasons[SL_REASON_COUNT_] = {
 	[SL_REASON_BAD_SIGNATURE] = {"the request's signature did not verify "
 			"(is the enrolment file current?)", TIME_NONE},
 	[SL_REASON_STALE] = {"the request's time is too far from the agent's clock "
-			"(check this computer's clock)", TIME_NONE},
+			"(this computer's clock or the agent's is wrong)", TIME_NONE},
 	[SL_REASON_REPLAY] = {"the request repeated an earlier one", TIME_NONE},
 	[SL_REASON_UNKNOWN_USER] = {"the agent does not know this user", TIME_NONE},
 	[SL_REASON_REVOKED] = {"your access has been revoked", TIME_NONE},

@@ -16,6 +16,7 @@
 #include "smartlock/timeutil.h"
 #include "admin.h"
 #include "agent.h"
+#include "clock.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -520,6 +521,8 @@ enum agent_exit agent_run(struct agent *a)
 		int fd;
 
 		deadline = mqtt_next_deadline(a->mqtt, now);
+		if (now + CLOCK_CHECK_MS < deadline)
+			deadline = now + CLOCK_CHECK_MS;
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
@@ -556,6 +559,7 @@ enum agent_exit agent_run(struct agent *a)
 			a->inbox.dropped = 0;
 		}
 		now = time_mono_ms();
+		clock_check_step(a, time_now_ms(), now);
 		for (size_t i = 0; i < a->nlocks; i++) {
 			relay_timeouts(a, &a->locks[i], now);
 			health_timeouts(a, &a->locks[i], now);

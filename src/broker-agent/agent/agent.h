@@ -64,6 +64,8 @@ struct lock_ctx {
 	int64_t offline_alert_due;      /* monotonic ms; 0 = none waiting */
 	char offline_why[96];
 	bool offline_alerted;           /* its offline alert went out */
+	int64_t clock_skew;             /* its clock minus the agent's, ms */
+	bool skew_known, clock_alerted;
 	struct pending pending[PENDING_MAX];
 };
 
@@ -119,6 +121,10 @@ struct agent {
 	 * seen): requests for them are not this agent's to answer */
 	char other_locks[OTHER_LOCKS_MAX][SL_NAME_MAX + 1];
 	size_t nother_locks;
+	/* clock.h: wall minus monotonic, and when it last stepped */
+	int64_t clock_offset;
+	bool clock_known;
+	int64_t clock_stepped_at;       /* monotonic ms; 0 = never */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

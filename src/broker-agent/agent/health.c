@@ -5,6 +5,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "admin.h"
+#include "clock.h"
 #include "health.h"
 #include "relay.h"
 #include "report.h"
@@ -96,6 +97,7 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		return;
 	}
 	agent_seq_past(a, l, hb.seq);
+	clock_note_lock(a, l, hb.time, time_now_ms());
 	l->heartbeat = hb;
 	l->last_heartbeat = time_mono_ms();
 	l->interval_ms = (hb.interval > 0 ? hb.interval : a->set.heartbeat_interval) * 1000;

@@ -5,6 +5,7 @@
 
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
+#include "clock.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -296,7 +297,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 	}
 	if (r != SL_REASON_NONE) {
 		refuse(a, l, user, &o, r, 0, r == SL_REASON_STALE ?
-				"The request's time is too far from the agent's clock." :
+				clock_blame(l, req.t, now, msg, sizeof(msg)) :
 				"This request id was already used.");
 		return;
 	}
