@@ -366,6 +366,23 @@ int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, ch
 	return rc;
 }
 
+int stack_ctl_again(const struct stack *s, const char *const *args, int timeout_ms,
+		char **out, char **err)
+{
+	free(*out);
+	free(*err);
+	*out = *err = NULL;
+	return stack_ctl(s, args, timeout_ms, out, err);
+}
+
+void stack_thaw(struct stack *s)
+{
+	if (s->agent_running)
+		kill(s->agent.pid, SIGCONT);
+	if (s->lockd_running)
+		kill(s->lockd.pid, SIGCONT);
+}
+
 /* ---- the production-shaped site ---- */
 
 static int ctl_site(struct stack *s, const char *const *args)

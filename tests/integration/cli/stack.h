@@ -96,6 +96,11 @@ const char *stack_tui_path(char *buf, size_t size);
  */
 int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, char **out,
 		char **err);
+/* stack_ctl() into *out / *err, freeing what they held from a last run. */
+int stack_ctl_again(const struct stack *s, const char *const *args, int timeout_ms,
+		char **out, char **err);
+/* Let frozen (SIGSTOP) daemons run again, e.g. before a teardown. */
+void stack_thaw(struct stack *s);
 /* Start smartlockctl with args in the background: stdout to out_path,
  * stderr to err_path (both HARNESS_PATH_MAX, filled in here). 0 or -1. */
 int stack_ctl_start(const struct stack *s, const char *const *args, struct harness_proc *p,

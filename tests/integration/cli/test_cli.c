@@ -84,10 +84,7 @@ static int down(void **state)
 /* Run smartlockctl; keep its output in f. */
 static int ctl(struct fixture *f, const char *const *args)
 {
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	return stack_ctl(&f->s, args, RUN_MS, &f->out, &f->err);
+	return stack_ctl_again(&f->s, args, RUN_MS, &f->out, &f->err);
 }
 
 #define CTL(f, ...) ctl((f), (const char *const[]){__VA_ARGS__, NULL})

@@ -51,10 +51,7 @@ static int down(void **state)
 	struct fixture *f = *state;
 
 	/* a frozen daemon is thawed so that it can be stopped */
-	if (f->s.agent_running)
-		kill(f->s.agent.pid, SIGCONT);
-	if (f->s.lockd_running)
-		kill(f->s.lockd.pid, SIGCONT);
+	stack_thaw(&f->s);
 	harness_client_destroy(f->watch);
 	stack_teardown(&f->s);
 	free(f->out);
@@ -65,10 +62,7 @@ static int down(void **state)
 
 static int ctl(struct fixture *f, const char *const *args)
 {
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	return stack_ctl(&f->s, args, RUN_MS, &f->out, &f->err);
+	return stack_ctl_again(&f->s, args, RUN_MS, &f->out, &f->err);
 }
 
 #define CTL(f, ...) ctl((f), (const char *const[]){__VA_ARGS__, NULL})

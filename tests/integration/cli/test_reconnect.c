@@ -70,8 +70,7 @@ static int down(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->s.lockd_running)
-		kill(f->s.lockd.pid, SIGCONT);
+	stack_thaw(&f->s);
 	stack_teardown(&f->s);
 	free(f);
 	return 0;
