@@ -1,6 +1,7 @@
 /* test_clock.c - a wrong agent clock is named as such: the agent runs under
  * libfaketime (10 minutes behind, or stepped while it runs) against a lock
- * and a client with the real clock. Skipped where libfaketime is missing. */
+ * and a client with the real clock. Skipped where libfaketime is missing and
+ * in sanitized builds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,8 +32,6 @@ static int up_faked(void **state, const char *offset)
 	struct fixture *f = calloc(1, sizeof(*f));
 	int rc;
 
-	if (!stack_programs_built() || access(FAKETIME_LIB, R_OK) != 0)
-		skip();
 	assert_non_null(f);
 	*state = f;
 	assert_int_equal(stack_setup(&f->s, NULL, NULL), 0);
@@ -116,8 +115,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agent_behind_is_blamed, behind, down),
 		cmocka_unit_test_setup_teardown(test_agent_step_is_recorded, on_time, down),
 	};
+	/* a sanitized build (its runtime is named for the broker) is skipped:
+	 * libfaketime hangs a program under AddressSanitizer at start */
+	const char *asan = getenv("SMARTLOCK_PLUGIN_PRELOAD");
 	int rc;
 
+	if (!stack_programs_built() || access(FAKETIME_LIB, R_OK) != 0 || (asan && asan[0])) {
+		fprintf(stdout, "# no libfaketime, no programs, or a sanitized build: skipped\n");
+		return 77;
+	}
 	harness_init();
 	setenv("LC_ALL", "C.UTF-8", 1);
 	rc = cmocka_run_group_tests_name("clock", tests, NULL, NULL);
