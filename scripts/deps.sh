@@ -7,7 +7,7 @@ build_pkgs="gcc pkg-config meson ninja-build libmosquitto-dev mosquitto-dev
 mosquitto libcjson-dev libncurses-dev libnotify-dev libgpiod-dev
 libssl-dev openssl tmux python3"
 test_pkgs="clang libclang-rt-14-dev libcmocka-dev valgrind python3-dbusmock
-dbus dbus-x11 libnotify-bin gpiod"
+dbus dbus-x11 libnotify-bin gpiod faketime"
 
 want=$build_pkgs
 [ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"

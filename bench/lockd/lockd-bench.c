@@ -72,6 +72,7 @@ static int send_command(struct bench *b, struct mosquitto *m, const struct sl_ke
 	char *text;
 	int rc;
 
+	cmd.expires = cmd.time + 5000;
 	if (proto_sign_command(key, b->topic_lock, &cmd) != SL_OK)
 		return -1;
 	text = proto_encode_command(&cmd);

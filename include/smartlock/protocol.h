@@ -56,6 +56,15 @@
  * after its restart it refuses up to SL_LOCK_SEQ_BLOCK - 1 past the last
  * seq it accepted (smartlock-protocol(7), REPLAY AND ORDERING). */
 #define SL_LOCK_SEQ_BLOCK 1024
+/* Deadlines (smartlock-protocol(7), DEADLINES): a command's "expires" is at
+ * most SL_COMMAND_LIFETIME_MAX ms after its "time"; a lock allows its clock
+ * to differ from the agent's by at most SL_CLOCK_TOLERANCE_MAX ms; an agent
+ * waits for a lock's first answer at least SL_COMMAND_MARGIN ms longer than
+ * a command can live at the lock, so a command it reported as not answered
+ * can no longer be carried out. */
+#define SL_COMMAND_LIFETIME_MAX 60000
+#define SL_CLOCK_TOLERANCE_MAX 1000
+#define SL_COMMAND_MARGIN 500
 
 /* ---- enumerations (names on the wire in comments) ---- */
 
@@ -115,6 +124,8 @@ enum sl_reason {                /* machine-readable reason of a result */
 	SL_REASON_DOOR_OPEN,    /* "door-open": will not lock an open door */
 	SL_REASON_UNKNOWN_LOCK, /* "unknown-lock" */
 	SL_REASON_BAD_REQUEST,  /* "bad-request": well-formed but unusable */
+	SL_REASON_EXPIRED,      /* "expired": too late to be carried out */
+	SL_REASON_CLOCK,        /* "clock": a clock is too far off to judge */
 	SL_REASON_COUNT_
 };
 
@@ -132,6 +143,8 @@ enum sl_alert_kind {
 	SL_ALERT_ABUSE,         /* "abuse": the broker dropped an account's flood,
 				 * oversized payloads or a reserved client id */
 	SL_ALERT_AUDIT_BUDGET,  /* "audit-budget": the audit log nears its budget */
+	SL_ALERT_UNEXPECTED_MOVE,   /* "unexpected-move": no command waited for it */
+	SL_ALERT_CLOCK,         /* "clock": a clock stepped or is off */
 	SL_ALERT_COUNT_
 };
 
@@ -211,11 +224,14 @@ struct sl_response {
 };
 
 /* ---- lock: agent -> lockd, signed with the lock's key ----
- * {"v":1,"action":"unlock","seq":42,"time":...,"user":"owner",
- *  "req":1795000000123,"mac":"..."}
+ * {"v":1,"action":"unlock","seq":42,"time":...,"expires":...,
+ *  "user":"owner","req":1795000000123,"mac":"..."}
  * seq strictly increases across restarts of either side; the lock refuses
- * any command whose seq is not greater than the last it accepted. user and
- * req (the request id, 0 for none) are optional. */
+ * any command whose seq is not greater than the last it accepted. expires
+ * (ms since the epoch, agent's clock, after time and at most
+ * SL_COMMAND_LIFETIME_MAX after it) is when the command stops being valid:
+ * the lock refuses it later than that by its own clock (plus its
+ * tolerance). user and req (the request id, 0 for none) are optional. */
 struct sl_command {
 	enum sl_action action;  /* lock, unlock, heartbeat, reset */
 	uint64_t seq;
@@ -223,6 +239,7 @@ struct sl_command {
 	char user[SL_NAME_MAX + 1];
 	int64_t req;
 	char mac[SL_MAC_CHARS + 1];
+	int64_t expires;
 };
 
 /* ---- lockStatus: lockd -> agent ----

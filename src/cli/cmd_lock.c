@@ -66,6 +66,59 @@ static void see(const struct client_event *ev, void *arg)
 	}
 }
 
+/* Wait for the answer to request id until deadline; false on timeout. */
+static bool await_answer(struct sl_client *c, int64_t id, int64_t deadline,
+		struct seen *seen, struct sl_response *r)
+{
+	for (;;) {
+		struct client_event ev;
+		int64_t left = deadline - time_mono_ms();
+		bool done = false;
+
+		if (cli_stop || left <= 0)
+			return false;
+		client_pump(c, (int)(left > 250 ? 250 : left));
+		while (client_next_event(c, &ev)) {
+			see(&ev, seen);
+			if (ev.type == CLIENT_EV_RESPONSE && ev.u.response.id == id &&
+					ev.u.response.result != SL_RESULT_PROGRESS) {
+				*r = ev.u.response;
+				done = true;
+			}
+			client_event_finish(&ev);
+		}
+		if (done)
+			return true;
+	}
+}
+
+/* After a lock or unlock with no clear outcome: one status round trip, so
+ * the user learns where the door is now. */
+static void show_state_now(struct sl_client *c, struct seen *seen)
+{
+	struct sl_response r;
+	char sentence[WORDS_MAX];
+	int64_t id;
+
+	if (client_request(c, SL_ACTION_STATUS, &id) == SL_OK &&
+			await_answer(c, id, time_mono_ms() + CLI_STATE_CHECK_MS, seen, &r) &&
+			(r.result == SL_RESULT_OK || r.reason == SL_REASON_LOCK_OFFLINE)) {
+		if (r.result == SL_RESULT_OK)
+			fprintf(stderr, "Now: %s\n", words_response(&r, SL_ACTION_STATUS,
+					time_now_ms(), sentence, sizeof(sentence)));
+		else
+			fprintf(stderr, "Now: %s\n", r.msg[0] ? r.msg : "the lock is offline.");
+		return;
+	}
+	if (seen->have_state)
+		fprintf(stderr, "Now: no answer to a status request either; the last state "
+				"published is %s, door %s.\n", words_state(seen->state.state),
+				words_door(seen->state.door));
+	else
+		fprintf(stderr, "Now: no answer to a status request either; is the agent "
+				"running?\n");
+}
+
 static int run_request(struct cli_opts *o, enum sl_action action)
 {
 	static const enum sl_topic_kind kinds[] = {SL_TOPIC_LOCK_RES, SL_TOPIC_STATE,
@@ -78,6 +131,7 @@ static int run_request(struct cli_opts *o, enum sl_action action)
 	enum sl_err err;
 	int rc;
 
+	memset(&r, 0, sizeof(r));
 	/* status also listens to the retained state and health for details */
 	memset(&seen, 0, sizeof(seen));
 	rc = cli_connect(o, kinds, action == SL_ACTION_STATUS ? 3 : 1, &c, see, &seen);
@@ -91,44 +145,36 @@ static int run_request(struct cli_opts *o, enum sl_action action)
 		client_destroy(c);
 		return EXIT_BROKER;
 	}
-	for (;;) {
-		struct client_event ev;
-		int64_t left = deadline - time_mono_ms();
-		bool done = false;
-
+	if (!await_answer(c, id, deadline, &seen, &r)) {
 		if (cli_stop) {
 			client_destroy(c);
 			return EXIT_USAGE;
 		}
-		if (left <= 0) {
-			words_timeout(action, o->timeout_ms, sentence, sizeof(sentence));
-			fprintf(stderr, "%s\n", sentence);
-			client_destroy(c);
-			return EXIT_TIMEOUT;
-		}
-		client_pump(c, (int)(left > 250 ? 250 : left));
-		while (client_next_event(c, &ev)) {
-			see(&ev, &seen);
-			if (ev.type == CLIENT_EV_RESPONSE && ev.u.response.id == id &&
-					ev.u.response.result != SL_RESULT_PROGRESS) {
-				r = ev.u.response;
-				done = true;
-			}
-			client_event_finish(&ev);
-		}
-		if (done)
-			break;
+		words_timeout(action, o->timeout_ms, sentence, sizeof(sentence));
+		fprintf(stderr, "%s\n", sentence);
+		if (action != SL_ACTION_STATUS && !o->json)
+			show_state_now(c, &seen);
+		client_destroy(c);
+		return EXIT_TIMEOUT;
 	}
-	client_destroy(c);
-
 	words_response(&r, action, time_now_ms(), sentence, sizeof(sentence));
 	rc = client_exit_for(r.result, r.reason);
 	if (o->json)
 		print_json_response(&r, sentence);
 	else if (rc == EXIT_GRANTED)
 		cli_print("%s", sentence);
-	if (rc != EXIT_GRANTED && !o->json)
+	if (rc != EXIT_GRANTED && !o->json) {
 		fprintf(stderr, "%s\n", sentence);
+		/* the agent's own words say more: since when a lock is
+		 * offline and what was last known, why a command expired */
+		if (r.msg[0] && (r.reason == SL_REASON_LOCK_OFFLINE ||
+				r.reason == SL_REASON_TIMEOUT || r.reason == SL_REASON_EXPIRED ||
+				r.reason == SL_REASON_UNKNOWN_LOCK || r.reason == SL_REASON_STALE))
+			fprintf(stderr, "%s\n", r.msg);
+		if (rc == EXIT_TIMEOUT && action != SL_ACTION_STATUS)
+			show_state_now(c, &seen);
+	}
+	client_destroy(c);
 	if (rc == EXIT_GRANTED && action == SL_ACTION_STATUS && !o->json)
 		print_status_details(&seen, time_now_ms());
 	return rc;

@@ -114,7 +114,11 @@ int cli_connect(struct cli_opts *o, const enum sl_topic_kind *kinds, size_t n,
 					client_destroy(c);
 					return EXIT_BROKER;
 				}
-			} else if (ev.type == CLIENT_EV_REFUSED || ev.type == CLIENT_EV_DISCONNECTED) {
+			} else if ((ev.type == CLIENT_EV_REFUSED ||
+					ev.type == CLIENT_EV_DISCONNECTED) &&
+					client_state(c) != CLIENT_CONNECTED) {
+				/* (the failed attempts before this connection
+				 * are history) */
 				cli_error("%s", client_conn_problem(c));
 				client_event_finish(&ev);
 				client_destroy(c);

@@ -1,6 +1,6 @@
-/* client.c - the clients' MQTT session: libmosquitto's network thread plus
- * a self-pipe; callbacks copy into a bounded queue, the program's loop
- * decodes. */
+/* client.c - the clients' MQTT session: a network thread driving
+ * libmosquitto plus a self-pipe; callbacks copy into a bounded queue, the
+ * program's loop decodes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -38,7 +38,9 @@ struct sl_client {
 	unsigned wanted;                /* bit per enum sl_topic_kind */
 	bool started;
 	bool loop_running;
+	pthread_t thread;
 	int pipe_r, pipe_w;
+	int stop_r, stop_w;             /* wakes the network thread to stop */
 	int64_t last_t;                 /* last request id sent */
 	int sub_mid[SL_TOPIC_KIND_COUNT_];      /* SUBSCRIBE mids awaiting a SUBACK */
 	char problem_copy[SL_PATH_MAX + 256];        /* client_conn_problem()'s answer */
@@ -48,6 +50,8 @@ struct sl_client {
 	enum client_conn state;
 	int refused_code;
 	int attempts_failed;            /* connection attempts that failed */
+	bool hopeless;                  /* a failure retrying cannot mend */
+	bool stopping;
 	bool need_subscribe;
 	char problem[SL_PATH_MAX + 256];
 	struct queued *head, *tail;
@@ -66,16 +70,21 @@ static const char *const refused_words[] = {
 
 /* ---- queue (callers hold mu) ---- */
 
-/* Every enqueue writes a byte, so a waiting poll() always sees news. */
-static void wake(struct sl_client *c)
+static void wake_fd(int fd)
 {
 	char b = 1;
 	ssize_t n;
 
 	do
-		n = write(c->pipe_w, &b, 1);
+		n = write(fd, &b, 1);
 	while (n < 0 && errno == EINTR);
-	/* EAGAIN: the pipe is full, so the loop is already awake */
+	/* EAGAIN: the pipe is full, so the reader is already awake */
+}
+
+/* Every enqueue writes a byte, so a waiting poll() always sees news. */
+static void wake(struct sl_client *c)
+{
+	wake_fd(c->pipe_w);
 }
 
 static bool droppable(enum client_event_type type)
@@ -302,7 +311,7 @@ struct sl_client *client_create(const struct client_opts *o, enum sl_err *err,
 		snprintf(msg, msg_size, "out of memory");
 		return NULL;
 	}
-	c->pipe_r = c->pipe_w = -1;
+	c->pipe_r = c->pipe_w = c->stop_r = c->stop_w = -1;
 	c->enrol = *o->enrol;
 	snprintf(c->lock, sizeof(c->lock), "%s",
 			o->lock && o->lock[0] ? o->lock : c->enrol.lock);
@@ -324,6 +333,13 @@ struct sl_client *client_create(const struct client_opts *o, enum sl_err *err,
 	}
 	c->pipe_r = fds[0];
 	c->pipe_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		*err = SL_ERR_IO;
+		snprintf(msg, msg_size, "cannot create a pipe: %s", strerror(errno));
+		goto fail_pipe;
+	}
+	c->stop_r = fds[0];
+	c->stop_w = fds[1];
 	if (c->enrol.socket[0])
 		snprintf(c->endpoint, sizeof(c->endpoint), "socket %s", c->enrol.socket);
 	else
@@ -376,6 +392,9 @@ fail_mosq:
 	mosquitto_destroy(c->mosq);
 fail_lib:
 	mosquitto_lib_cleanup();
+	close(c->stop_r);
+	close(c->stop_w);
+fail_pipe:
 	close(c->pipe_r);
 	close(c->pipe_w);
 fail_mu:
@@ -398,9 +417,15 @@ void client_destroy(struct sl_client *c)
 		pthread_mutex_lock(&c->mu);
 		up = c->state == CLIENT_CONNECTED;
 		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_lock(&c->mu);
+		c->stopping = true;
+		pthread_mutex_unlock(&c->mu);
+		wake_fd(c->stop_w);
 		mosquitto_disconnect(c->mosq);
-		/* a thread stuck in a blocking reconnect is cancelled */
-		mosquitto_loop_stop(c->mosq, !up);
+		/* a thread stuck in a blocking connect is cancelled */
+		if (!up)
+			pthread_cancel(c->thread);
+		pthread_join(c->thread, NULL);
 	}
 	mosquitto_destroy(c->mosq);
 	mosquitto_lib_cleanup();
@@ -410,6 +435,8 @@ void client_destroy(struct sl_client *c)
 	}
 	close(c->pipe_r);
 	close(c->pipe_w);
+	close(c->stop_r);
+	close(c->stop_w);
 	pthread_mutex_destroy(&c->mu);
 	enrol_wipe(&c->enrol);
 	free(c);
@@ -443,6 +470,97 @@ enum sl_err client_want(struct sl_client *c, enum sl_topic_kind kind)
 	return SL_OK;
 }
 
+/* ---- the network thread ---- */
+
+static bool stopping(struct sl_client *c)
+{
+	bool s;
+
+	pthread_mutex_lock(&c->mu);
+	s = c->stopping;
+	pthread_mutex_unlock(&c->mu);
+	return s;
+}
+
+/* Sleep ms unless client_destroy() wakes us to stop; true to stop. */
+static bool pause_or_stop(struct sl_client *c, int64_t ms)
+{
+	struct pollfd p = {.fd = c->stop_r, .events = POLLIN};
+
+	if (poll(&p, 1, (int)ms) > 0)
+		return true;
+	return stopping(c);
+}
+
+/* One blocking connection attempt (TCP or socket, TLS handshake, CONNECT
+ * sent; the CONNACK comes through on_connect). A failure is recorded as
+ * the session's problem. */
+static int connect_once(struct sl_client *c, bool first)
+{
+	int rc, cs;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->state != CLIENT_REFUSED)
+		c->state = CLIENT_CONNECTING;
+	pthread_mutex_unlock(&c->mu);
+	if (!first)
+		rc = mosquitto_reconnect(c->mosq);
+	else if (c->enrol.socket[0])
+		rc = mosquitto_connect(c->mosq, c->enrol.socket, 0, CLIENT_KEEPALIVE);
+	else
+		rc = mosquitto_connect(c->mosq, c->enrol.host, (int)c->enrol.port,
+				CLIENT_KEEPALIVE);
+	if (rc == MOSQ_ERR_SUCCESS)
+		return rc;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
+	pthread_mutex_lock(&c->mu);
+	if (c->state == CLIENT_CONNECTING) {
+		c->state = CLIENT_DISCONNECTED;
+		c->attempts_failed++;
+		snprintf(c->problem, sizeof(c->problem), "cannot connect to the broker at %s: %s",
+				c->endpoint, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+				mosquitto_strerror(rc));
+		push_simple(c, CLIENT_EV_DISCONNECTED, 0, rc);
+	}
+	/* a name that does not resolve or a bad address will not mend */
+	if (rc == MOSQ_ERR_EAI || rc == MOSQ_ERR_INVAL)
+		c->hopeless = true;
+	wake(c);
+	pthread_mutex_unlock(&c->mu);
+	pthread_setcancelstate(cs, NULL);
+	return rc;
+}
+
+/*
+ * Connect, then run libmosquitto's loop, for as long as the session lives.
+ * Connections are made blocking in this thread: libmosquitto 2.0.11's
+ * non-blocking TLS connect spins on a refused connection and never
+ * recovers. Its loop reconnects after most losses by itself but returns for
+ * good after some (a TLS error when the broker dies): whatever ended it,
+ * this thread waits (capped backoff, sleeping) and connects again.
+ */
+static void *net_main(void *arg)
+{
+	struct sl_client *c = arg;
+	int64_t delay = CLIENT_RECONNECT_MIN_S * 1000;
+	bool first = true;
+
+	while (!stopping(c)) {
+		int rc = connect_once(c, first);
+
+		first = false;
+		if (rc == MOSQ_ERR_SUCCESS) {
+			delay = CLIENT_RECONNECT_MIN_S * 1000;
+			mosquitto_loop_forever(c->mosq, 1000, 1);
+		}
+		if (c->hopeless || pause_or_stop(c, delay))
+			break;
+		delay = delay * 2 < CLIENT_RECONNECT_MAX_S * 1000 ? delay * 2 :
+				CLIENT_RECONNECT_MAX_S * 1000;
+	}
+	return NULL;
+}
+
 enum sl_err client_start(struct sl_client *c, char *msg, size_t msg_size)
 {
 	int rc;
@@ -453,30 +571,9 @@ enum sl_err client_start(struct sl_client *c, char *msg, size_t msg_size)
 	pthread_mutex_lock(&c->mu);
 	c->state = CLIENT_CONNECTING;
 	pthread_mutex_unlock(&c->mu);
-	if (c->enrol.socket[0])
-		rc = mosquitto_connect_async(c->mosq, c->enrol.socket, 0, CLIENT_KEEPALIVE);
-	else
-		rc = mosquitto_connect_async(c->mosq, c->enrol.host, (int)c->enrol.port,
-				CLIENT_KEEPALIVE);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		/* the network thread keeps retrying; the caller decides whether
-		 * a first failure is fatal (client_wait_connected) */
-		pthread_mutex_lock(&c->mu);
-		c->state = CLIENT_DISCONNECTED;
-		c->attempts_failed++;
-		snprintf(c->problem, sizeof(c->problem), "cannot connect to the broker at %s: %s",
-				c->endpoint, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-				mosquitto_strerror(rc));
-		pthread_mutex_unlock(&c->mu);
-		if (rc == MOSQ_ERR_EAI || rc == MOSQ_ERR_INVAL) {
-			snprintf(msg, msg_size, "%s", c->problem);
-			return SL_ERR_IO;
-		}
-	}
-	rc = mosquitto_loop_start(c->mosq);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		snprintf(msg, msg_size, "cannot start the network thread: %s",
-				mosquitto_strerror(rc));
+	rc = pthread_create(&c->thread, NULL, net_main, c);
+	if (rc != 0) {
+		snprintf(msg, msg_size, "cannot start the network thread: %s", strerror(rc));
 		return SL_ERR_IO;
 	}
 	c->loop_running = true;
@@ -596,16 +693,18 @@ bool client_wait_connected(struct sl_client *c, int64_t deadline)
 	for (;;) {
 		struct pollfd p = {.fd = c->pipe_r, .events = POLLIN};
 		enum client_conn s;
-		int attempts;
+		bool hopeless;
 		int64_t left;
 
 		pthread_mutex_lock(&c->mu);
 		s = c->state;
-		attempts = c->attempts_failed;
+		hopeless = c->hopeless;
 		pthread_mutex_unlock(&c->mu);
 		if (s == CLIENT_CONNECTED)
 			return true;
-		if (s == CLIENT_REFUSED || attempts > 0)
+		/* a broker that is down may come back: the network thread
+		 * retries, sleeping, until the deadline */
+		if (s == CLIENT_REFUSED || hopeless)
 			return false;
 		left = deadline - time_mono_ms();
 		if (left <= 0) {

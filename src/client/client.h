@@ -4,8 +4,9 @@
  * signed lock and admin requests, and hand back every message decoded,
  * validated and sanitised as an event.
  *
- * libmosquitto's network thread (mosquitto_loop_start) does the I/O,
- * keepalive and reconnection with backoff; its callbacks only copy each
+ * A network thread of this module does the I/O, keepalive and
+ * reconnection with backoff (capped at CLIENT_RECONNECT_MAX_S, sleeping
+ * between attempts) whatever ended the last connection; its callbacks only copy each
  * message into a bounded queue and write a byte to a self-pipe. The program
  * puts client_fd() (the pipe) with client_poll_events() in its own poll()
  * set, calls client_service() with the revents, and takes decoded events
@@ -37,7 +38,7 @@
 #define CLIENT_QUEUE_MAX 4096   /* queued messages; beyond it, new ones are dropped */
 #define CLIENT_KEEPALIVE 30     /* s; libmosquitto's thread keeps it */
 #define CLIENT_RECONNECT_MIN_S 1  /* reconnection backoff, exponential */
-#define CLIENT_RECONNECT_MAX_S 30
+#define CLIENT_RECONNECT_MAX_S 4
 
 enum client_conn {
 	CLIENT_DISCONNECTED,    /* not connected; will retry */
@@ -149,8 +150,10 @@ enum sl_err client_request(struct sl_client *c, enum sl_action action, int64_t *
 enum sl_err client_admin(struct sl_client *c, struct sl_admin_req *req, int64_t *id);
 
 /*
- * Wait until the connection is up (true) or refused / deadline passed
- * (false). Events that arrive meanwhile stay queued.
+ * Wait until the connection is up (true) or the login is refused, the
+ * broker's address is unusable or the deadline passed (false). A broker
+ * that is down is retried until the deadline. Events that arrive meanwhile
+ * stay queued.
  */
 bool client_wait_connected(struct sl_client *c, int64_t deadline_mono_ms);
 

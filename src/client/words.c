@@ -20,7 +20,7 @@ static const struct reason_words reasons[SL_REASON_COUNT_] = {
 	[SL_REASON_BAD_SIGNATURE] = {"the request's signature did not verify "
 			"(is the enrolment file current?)", TIME_NONE},
 	[SL_REASON_STALE] = {"the request's time is too far from the agent's clock "
-			"(check this computer's clock)", TIME_NONE},
+			"(this computer's clock or the agent's is wrong)", TIME_NONE},
 	[SL_REASON_REPLAY] = {"the request repeated an earlier one", TIME_NONE},
 	[SL_REASON_UNKNOWN_USER] = {"the agent does not know this user", TIME_NONE},
 	[SL_REASON_REVOKED] = {"your access has been revoked", TIME_NONE},
@@ -41,6 +41,10 @@ static const struct reason_words reasons[SL_REASON_COUNT_] = {
 	[SL_REASON_DOOR_OPEN] = {"the door is open; close it before locking", TIME_NONE},
 	[SL_REASON_UNKNOWN_LOCK] = {"the agent does not know this lock", TIME_NONE},
 	[SL_REASON_BAD_REQUEST] = {"the agent could not use the request", TIME_NONE},
+	[SL_REASON_EXPIRED] = {"it came too late to be carried out; nothing was done",
+			TIME_NONE},
+	[SL_REASON_CLOCK] = {"a clock is off (this computer's, the agent's or the lock's)",
+			TIME_NONE},
 };
 
 static const char *const state_words[SL_STATE_COUNT_] = {
@@ -80,6 +84,8 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 			"the agent repaired its files after a crash", 1},
 	[SL_ALERT_DISK_LOW] = {"Disk almost full",
 			"little space is left for the audit log", 1},
+	[SL_ALERT_UNEXPECTED_MOVE] = {"Unexpected move", "the lock moved without a command", 1},
+	[SL_ALERT_CLOCK] = {"Clock", "a clock stepped or is off", 1},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {
@@ -265,10 +271,12 @@ char *words_timeout(enum sl_action action, int64_t ms, char *buf, size_t size)
 {
 	char dur[32];
 
-	snprintf(buf, size, "Timed out: no answer to the %s request within %s; is the "
-			"agent running?",
+	/* a lock or unlock may have happened: say so, never "failed" */
+	snprintf(buf, size, "Timed out: no answer to the %s request within %s; %s",
 			(unsigned)action < SL_ACTION_COUNT_ ? verb_words[action] : "",
-			text_duration(ms, dur, sizeof(dur)));
+			text_duration(ms, dur, sizeof(dur)),
+			action == SL_ACTION_LOCK || action == SL_ACTION_UNLOCK ?
+			"its outcome is unknown." : "is the agent running?");
 	return buf;
 }
 

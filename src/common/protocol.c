@@ -96,6 +96,8 @@ static const char *const reason_names[SL_REASON_COUNT_] = {
 	[SL_REASON_DOOR_OPEN] = "door-open",
 	[SL_REASON_UNKNOWN_LOCK] = "unknown-lock",
 	[SL_REASON_BAD_REQUEST] = "bad-request",
+	[SL_REASON_EXPIRED] = "expired",
+	[SL_REASON_CLOCK] = "clock",
 };
 
 static const char *const alert_names[SL_ALERT_COUNT_] = {
@@ -111,6 +113,8 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_DISK_LOW] = "disk-low",
 	[SL_ALERT_ABUSE] = "abuse",
 	[SL_ALERT_AUDIT_BUDGET] = "audit-budget",
+	[SL_ALERT_UNEXPECTED_MOVE] = "unexpected-move",
+	[SL_ALERT_CLOCK] = "clock",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
@@ -726,6 +730,8 @@ static const struct field command_fields[] = {
 		.offset = offsetof(struct sl_command, seq), .min = 1, .max = JSON_INT_MAX},
 	{.name = "time", .kind = FK_INT, .need = NEED_REQUIRED,
 		.offset = offsetof(struct sl_command, time), .min = 1, .max = SL_TIME_MAX},
+	{.name = "expires", .kind = FK_INT, .need = NEED_REQUIRED,
+		.offset = offsetof(struct sl_command, expires), .min = 1, .max = SL_TIME_MAX},
 	{.name = "user", .kind = FK_NAME, .need = NEED_OPTIONAL,
 		.offset = offsetof(struct sl_command, user), .size = SL_NAME_MAX + 1},
 	{.name = "req", .kind = FK_INT, .need = NEED_OPTIONAL,

@@ -1,7 +1,7 @@
 /* command.c - the lock's gate: a command is acted on only when it decodes,
- * carries this lock's signature for this topic and is newer than the last
- * accepted one; a mark at or above its sequence number is on disk before
- * anything moves. */
+ * carries this lock's signature for this topic, is newer than the last
+ * accepted one and is still valid by this lock's clock; a mark at or above
+ * its sequence number is on disk before anything moves. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 
 #include "smartlock/log.h"
 #include "smartlock/protocol.h"
+#include "smartlock/timeutil.h"
 
 #include "lockd.h"
 
@@ -62,6 +63,35 @@ static bool decode(struct lockd *ld, const struct mqtt_message *msg, struct sl_c
 	return false;
 }
 
+/* A command is valid from its time to its expiry, both by the agent's
+ * clock, widened by the tolerance for the two clocks' difference; wall is
+ * this lock's clock. Refuses and returns false outside that. */
+static bool in_time(struct lockd *ld, const struct sl_command *cmd, int64_t wall)
+{
+	int64_t tol = ld->cfg->clock_tolerance_ms;
+	char why[128];
+
+	if (cmd->expires < cmd->time || cmd->expires - cmd->time > SL_COMMAND_LIFETIME_MAX) {
+		snprintf(why, sizeof(why), "valid for %lld ms, more than %d ms",
+				(long long)(cmd->expires - cmd->time), SL_COMMAND_LIFETIME_MAX);
+		refuse(ld, cmd->seq, SL_RESULT_DENIED, SL_REASON_MALFORMED, why);
+		return false;
+	}
+	if (wall > cmd->expires + tol) {
+		snprintf(why, sizeof(why), "expired %lld ms ago by this lock's clock",
+				(long long)(wall - cmd->expires));
+		refuse(ld, cmd->seq, SL_RESULT_DENIED, SL_REASON_EXPIRED, why);
+		return false;
+	}
+	if (cmd->time > wall + tol) {
+		snprintf(why, sizeof(why), "issued %lld ms in the future by this lock's clock",
+				(long long)(cmd->time - wall));
+		refuse(ld, cmd->seq, SL_RESULT_DENIED, SL_REASON_CLOCK, why);
+		return false;
+	}
+	return true;
+}
+
 /* The state machine refuses a command with a first answer denied (busy,
  * door-open) or error (jammed). */
 static bool answer_refused(const struct fsm_actions *acts)
@@ -94,6 +124,8 @@ void lockd_handle_message(struct lockd *ld, const struct mqtt_message *msg, int6
 		refuse(ld, cmd.seq, SL_RESULT_DENIED, SL_REASON_REPLAY, why);
 		return;
 	}
+	if (!in_time(ld, &cmd, time_now_ms()))
+		return;
 	/* Fail secure: what is not on disk is not done. */
 	rc = seqstore_accept(&ld->seq, cmd.seq);
 	if (rc != SL_OK) {

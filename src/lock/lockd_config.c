@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "smartlock/protocol.h"
+
 #include "lockd_config.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -147,6 +149,8 @@ static const struct sl_config_key lockd_keys[] = {
 	{ .name = "broker_tls", .type = SL_CFG_BOOL, .offset = OFF(broker_tls) },
 	{ .name = "broker_user", .type = SL_CFG_NAME,
 	  .offset = OFF(broker_user), .size = FIELD_SIZE(broker_user) },
+	{ .name = "clock_tolerance_ms", .type = SL_CFG_INT,
+	  .offset = OFF(clock_tolerance_ms), .min = 0, .max = SL_CLOCK_TOLERANCE_MAX },
 	{ .name = "gpio_active_low", .type = SL_CFG_BOOL, .offset = OFF(gpio.active_low) },
 	{ .name = "gpio_actuator_line", .type = SL_CFG_INT,
 	  .offset = OFF(gpio.actuator_line), .min = OFFSET_MIN, .max = OFFSET_MAX },
@@ -204,7 +208,8 @@ void lockd_config_defaults(struct lockd_config *c)
 	strcpy(c->lock, SL_DEFAULT_LOCK);
 	strcpy(c->broker_host, "localhost");
 	c->broker_keepalive = 30;
-	c->reconnect_max = 60;
+	c->reconnect_max = 2;
+	c->clock_tolerance_ms = 1000;
 	strcpy(c->state_file, LOCKD_DEFAULT_STATE);
 	c->backend = LOCKD_BACKEND_GPIO;
 	c->heartbeat_interval = 60;

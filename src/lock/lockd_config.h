@@ -48,6 +48,7 @@ struct lockd_config {
 	int64_t auto_relock;            /* s, 0 = off */
 	int64_t move_timeout_ms;
 	enum sl_log_level log_level;
+	int64_t clock_tolerance_ms;     /* how far the agent's clock may differ */
 	struct gpio_config gpio;
 	struct sim_config sim;
 };

@@ -17,7 +17,7 @@
 #include "tui.h"
 #include "ui.h"
 
-#define CONNECT_TIMEOUT_MS 10000
+#define CONNECT_TIMEOUT_MS 5000    /* a broker that is down may be restarting */
 
 static void usage(FILE *f)
 {

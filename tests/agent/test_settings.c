@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "smartlock/protocol.h"
+
 #include "settings.h"
 
 static char path[] = "/tmp/test-agent-conf.XXXXXX";
@@ -37,6 +39,15 @@ static void test_defaults(void **state)
 	settings_defaults(&s);
 	assert_int_equal(s.request_window, 60);
 	assert_int_equal(s.command_timeout_ms, 10000);
+	assert_int_equal(s.command_expiry_ms, 5000);
+	assert_int_equal(s.actuation_window_ms, 2000);
+	/* the door matters more than the broker's load: back within seconds */
+	assert_int_equal(s.reconnect_max_ms, 2000);
+	/* never give up on a command the lock may still carry out */
+	assert_int_equal(settings_first_answer_ms(&s), 10000);
+	s.command_timeout_ms = 100;
+	assert_true(settings_first_answer_ms(&s) >= s.command_expiry_ms +
+			SL_CLOCK_TOLERANCE_MAX + SL_COMMAND_MARGIN);
 	assert_int_equal(s.fail_threshold, 3);
 	assert_int_equal(s.fail_window, 300);
 	assert_int_equal(s.lockout_duration, 300);

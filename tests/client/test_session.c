@@ -415,9 +415,9 @@ static void test_unreachable_broker(void **state)
 	f->c = make_client(f, NULL);
 	assert_int_equal(client_start(f->c, msg, sizeof(msg)), SL_OK);
 	t0 = time_mono_ms();
-	assert_false(client_wait_connected(f->c, t0 + 5000));
-	/* a failed first attempt is reported at once, not at the deadline */
-	assert_true(time_mono_ms() - t0 < 2000);
+	/* a broker that is down may come back: retried until the deadline */
+	assert_false(client_wait_connected(f->c, t0 + 1500));
+	assert_true(time_mono_ms() - t0 >= 1500);
 	assert_non_null(strstr(client_conn_problem(f->c), "nothing.sock"));
 }
 

@@ -185,6 +185,11 @@ static void test_timeout_sentence(void **state)
 	assert_non_null(strstr(buf, "Timed out"));
 	assert_non_null(strstr(buf, "unlock"));
 	assert_non_null(strstr(buf, "15 s"));
+	/* no answer is not a failure: the door may have moved */
+	assert_non_null(strstr(buf, "outcome is unknown"));
+	assert_null(strstr(buf, "agent running"));
+	words_timeout(SL_ACTION_STATUS, 15000, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "agent running"));
 }
 
 static void test_exit_codes(void **state)

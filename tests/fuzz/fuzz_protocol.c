@@ -77,7 +77,8 @@ static void fuzz_command(const uint8_t *buf, size_t len)
 	check(text != NULL);
 	check(proto_decode_command(text, strlen(text), &b, NULL) == SL_OK);
 	check(a.action == b.action && a.seq == b.seq && a.time == b.time &&
-			str_eq(a.user, b.user) && a.req == b.req && str_eq(a.mac, b.mac));
+			str_eq(a.user, b.user) && a.req == b.req && str_eq(a.mac, b.mac) &&
+			a.expires == b.expires);
 	free(text);
 }
 

@@ -48,6 +48,9 @@ static void minimal_sim_config_gets_the_defaults(void **state)
 	assert_int_equal(c.heartbeat_interval, 60);
 	assert_int_equal(c.auto_relock, 0);
 	assert_int_equal(c.move_timeout_ms, 5000);
+	/* back within a few seconds of the broker */
+	assert_int_equal(c.reconnect_max, 2);
+	assert_int_equal(c.clock_tolerance_ms, 1000);
 	assert_int_equal(c.backend, LOCKD_BACKEND_SIM);
 	assert_int_equal(c.sim.actuation_ms, 1000);
 	assert_true(c.sim.bolt_sensor);

@@ -39,6 +39,25 @@ static void test_takeover_refused(void **state)
 	sessions_destroy(NULL);
 }
 
+/* A lock is gone only when its last connection ended: a reconnect that
+ * took over the old session keeps it live. */
+static void test_user_live_across_takeover(void **state)
+{
+	struct sessions *s = sessions_create(0);
+
+	(void)state;
+	assert_false(sessions_user_live(s, "front-door"));
+	assert_int_equal(sessions_connected(s, C(0), "lockd-front-door", "front-door"), SESSIONS_OK);
+	assert_int_equal(sessions_connected(s, C(1), "lockd-front-door", "front-door"), SESSIONS_OK);
+	sessions_disconnected(s, C(0), false);
+	assert_true(sessions_user_live(s, "front-door"));
+	assert_false(sessions_user_live(s, "back-door"));
+	sessions_disconnected(s, C(1), false);
+	assert_false(sessions_user_live(s, "front-door"));
+	assert_false(sessions_user_live(NULL, "front-door"));
+	sessions_destroy(s);
+}
+
 static void test_persistent_session_kept(void **state)
 {
 	struct sessions *s = sessions_create(0);
@@ -113,6 +132,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_takeover_refused),
 		cmocka_unit_test(test_persistent_session_kept),
+		cmocka_unit_test(test_user_live_across_takeover),
 		cmocka_unit_test(test_unknown_connections_ignored),
 		cmocka_unit_test(test_reassigned_id),
 		cmocka_unit_test(test_bad_ids_and_limits),

@@ -62,6 +62,7 @@ static void assert_command_equal(const struct sl_command *a, const struct sl_com
 	assert_string_equal(a->user, b->user);
 	assert_int_equal(a->req, b->req);
 	assert_string_equal(a->mac, b->mac);
+	assert_int_equal(a->expires, b->expires);
 }
 
 static void assert_lock_status_equal(const struct sl_lock_status *a,
@@ -207,11 +208,12 @@ static void test_round_trip_command(void **state)
 {
 	struct sl_command in = {
 		.action = SL_ACTION_UNLOCK, .seq = 42, .time = INT64_C(1795000000200),
-		.user = "owner", .req = T0, .mac = MAC22,
+		.expires = INT64_C(1795000005200), .user = "owner", .req = T0, .mac = MAC22,
 	};
 	struct sl_command big = {
 		.action = SL_ACTION_RESET, .seq = UINT64_C(9007199254740991),
-		.time = INT64_C(253402300799999), .mac = MAC22,
+		.time = INT64_C(253402300799999), .expires = INT64_C(253402300799999),
+		.mac = MAC22,
 	};
 	struct sl_command out;
 	char *text;
@@ -220,8 +222,8 @@ static void test_round_trip_command(void **state)
 	text = proto_encode_command(&in);
 	assert_non_null(text);
 	assert_string_equal(text, "{\"v\":1,\"action\":\"unlock\",\"seq\":42,"
-			"\"time\":1795000000200,\"user\":\"owner\",\"req\":1795000000123,"
-			"\"mac\":\"" MAC22 "\"}");
+			"\"time\":1795000000200,\"expires\":1795000005200,\"user\":\"owner\","
+			"\"req\":1795000000123,\"mac\":\"" MAC22 "\"}");
 	assert_int_equal(proto_decode_command(text, strlen(text), &out, NULL), SL_OK);
 	assert_command_equal(&in, &out);
 	free(text);
@@ -230,7 +232,8 @@ static void test_round_trip_command(void **state)
 	text = proto_encode_command(&big);
 	assert_non_null(text);
 	assert_string_equal(text, "{\"v\":1,\"action\":\"reset\",\"seq\":9007199254740991,"
-			"\"time\":253402300799999,\"mac\":\"" MAC22 "\"}");
+			"\"time\":253402300799999,\"expires\":253402300799999,"
+			"\"mac\":\"" MAC22 "\"}");
 	assert_int_equal(proto_decode_command(text, strlen(text), &out, NULL), SL_OK);
 	assert_command_equal(&big, &out);
 	free(text);
@@ -531,7 +534,7 @@ static void test_round_trip_login_failed(void **state)
 static void test_encoders_refuse_invalid(void **state)
 {
 	struct sl_request r = {.action = SL_ACTION_UNLOCK, .t = T0, .mac = ""};
-	struct sl_command c = {.action = SL_ACTION_LOCK, .seq = 1, .time = 1,
+	struct sl_command c = {.action = SL_ACTION_LOCK, .seq = 1, .time = 1, .expires = 2,
 		.user = "a/b", .mac = MAC22};
 	struct sl_response res = {.id = 1, .result = SL_RESULT_PROGRESS};
 	struct sl_alert a = {.kind = SL_ALERT_JAMMED, .msg = "bolt\x1b[2J", .time = 1};
@@ -614,7 +617,7 @@ static enum sl_err run_decoder(enum decoder d, const void *buf, size_t len,
  * payloads with a NUL byte. Valid bases, for reference:
  *   request     {'v':1,'a':'unlock','t':1795000000123,'m':MAC22}
  *   response    {'v':1,'id':1,'result':'ok','reason':''}
- *   command     {'v':1,'action':'unlock','seq':42,'time':5,'mac':MAC22}
+ *   command     {'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'mac':MAC22}
  *   lockStatus  {'v':1,'seq':1,'result':'ok','reason':'','state':'LOCKED','time':5}
  *   health      {'v':1,'status':'online'}
  *   state       {'v':1,'state':'LOCKED','online':true}
@@ -770,30 +773,32 @@ static const struct bad_case bad_cases[] = {
 	{D_RES, "{'v':1,'id':1,'result':'ok','reason':'','door':''}", 0,
 			SL_ERR_BAD_VALUE, "door"},
 	/* command */
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'a/b','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'a/b','mac':'" MAC22 "'}",
 			0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'+','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'+','mac':'" MAC22 "'}",
 			0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'#','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'#','mac':'" MAC22 "'}",
 			0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'','mac':'" MAC22 "'}",
 			0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'" NAME33 "','mac':'"
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'" NAME33 "','mac':'"
 			MAC22 "'}", 0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'user':'.x','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':42,'time':5,'expires':6,'user':'.x','mac':'" MAC22 "'}",
 			0, SL_ERR_BAD_VALUE, "user"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':-1,'time':5,'mac':'" MAC22 "'}", 0,
+	{D_CMD, "{'v':1,'action':'unlock','seq':-1,'time':5,'expires':6,'mac':'" MAC22 "'}", 0,
 			SL_ERR_OUT_OF_RANGE, "seq"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':0,'time':5,'mac':'" MAC22 "'}", 0,
+	{D_CMD, "{'v':1,'action':'unlock','seq':0,'time':5,'expires':6,'mac':'" MAC22 "'}", 0,
 			SL_ERR_OUT_OF_RANGE, "seq"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':18446744073709551616,'time':5,'mac':'"
+	{D_CMD, "{'v':1,'action':'unlock','seq':18446744073709551616,'time':5,'expires':6,'mac':'"
 			MAC22 "'}", 0, SL_ERR_OUT_OF_RANGE, "seq"},
-	{D_CMD, "{'v':1,'action':'status','seq':1,'time':5,'mac':'" MAC22 "'}", 0,
+	{D_CMD, "{'v':1,'action':'status','seq':1,'time':5,'expires':6,'mac':'" MAC22 "'}", 0,
 			SL_ERR_BAD_VALUE, "action"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5}", 0, SL_ERR_MISSING_FIELD, "mac"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'mac':'AAAAAAAAAAAAAAAAAAAA+/'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'expires':6}", 0, SL_ERR_MISSING_FIELD, "mac"},
+	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'mac':'" MAC22 "'}", 0,
+			SL_ERR_MISSING_FIELD, "expires"},
+	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'expires':6,'mac':'AAAAAAAAAAAAAAAAAAAA+/'}",
 			0, SL_ERR_BAD_VALUE, "mac"},
-	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'req':'x','mac':'" MAC22 "'}",
+	{D_CMD, "{'v':1,'action':'unlock','seq':1,'time':5,'expires':6,'req':'x','mac':'" MAC22 "'}",
 			0, SL_ERR_WRONG_TYPE, "req"},
 	/* lockStatus */
 	{D_LST, "{'v':1,'seq':9007199254740992,'result':'ok','reason':'','state':'LOCKED',"
@@ -1082,12 +1087,14 @@ static void test_sign_canonical_request(void **state)
 
 static void test_sign_canonical_command(void **state)
 {
-	static const char canon[] = CMD_TOPIC "\naction=unlock\nreq=1795000000123\nseq=42\n"
-			"time=1795000000200\nuser=owner\nv=1\n";
-	static const char canon_min[] = CMD_TOPIC "\naction=lock\nseq=43\ntime=9\nv=1\n";
+	static const char canon[] = CMD_TOPIC "\naction=unlock\nexpires=1795000005200\n"
+			"req=1795000000123\nseq=42\ntime=1795000000200\nuser=owner\nv=1\n";
+	static const char canon_min[] = CMD_TOPIC "\naction=lock\nexpires=10\nseq=43\ntime=9\n"
+			"v=1\n";
 	struct sl_command c = {.action = SL_ACTION_UNLOCK, .seq = 42,
-		.time = INT64_C(1795000000200), .user = "owner", .req = T0};
-	struct sl_command m = {.action = SL_ACTION_LOCK, .seq = 43, .time = 9};
+		.time = INT64_C(1795000000200), .expires = INT64_C(1795000005200),
+		.user = "owner", .req = T0};
+	struct sl_command m = {.action = SL_ACTION_LOCK, .seq = 43, .time = 9, .expires = 10};
 	char expect[SL_MAC_CHARS + 1];
 	struct sl_key key;
 
@@ -1163,7 +1170,8 @@ static void test_verify_request_tamper(void **state)
 static void test_verify_command_tamper(void **state)
 {
 	struct sl_command c = {.action = SL_ACTION_UNLOCK, .seq = 42,
-		.time = INT64_C(1795000000200), .user = "owner", .req = T0};
+		.time = INT64_C(1795000000200), .expires = INT64_C(1795000005200),
+		.user = "owner", .req = T0};
 	struct sl_command t;
 	struct sl_key key, other;
 
@@ -1172,7 +1180,7 @@ static void test_verify_command_tamper(void **state)
 	load_key(&other, KEY2_HEX);
 	assert_int_equal(proto_sign_command(&key, CMD_TOPIC, &c), SL_OK);
 	assert_int_equal(proto_verify_command(&key, CMD_TOPIC, &c), SL_OK);
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		t = c;
 		switch (i) {
 		case 0: t.action = SL_ACTION_LOCK; break;
@@ -1182,6 +1190,7 @@ static void test_verify_command_tamper(void **state)
 		case 4: t.user[0] = '\0'; break;
 		case 5: t.req = 0; break;
 		case 6: t.mac[5] = t.mac[5] == 'x' ? 'y' : 'x'; break;
+		case 7: t.expires++; break;
 		}
 		assert_int_equal(proto_verify_command(&key, CMD_TOPIC, &t), SL_ERR_BAD_MAC);
 	}
@@ -1263,7 +1272,8 @@ static void test_man_page_examples(void **state)
 {
 	struct sl_request r = {.action = SL_ACTION_UNLOCK, .t = T0};
 	struct sl_command c = {.action = SL_ACTION_UNLOCK, .seq = 42,
-		.time = INT64_C(1795000000200), .user = "owner", .req = T0};
+		.time = INT64_C(1795000000200), .expires = INT64_C(1795000005200),
+		.user = "owner", .req = T0};
 	struct sl_admin_req a = {
 		.op = SL_ADMIN_USER_ADD, .time = T0, .name = "gina",
 		.has_role = true, .role = SL_ROLE_GUEST,
@@ -1288,8 +1298,8 @@ static void test_man_page_examples(void **state)
 	text = proto_encode_command(&c);
 	assert_non_null(text);
 	assert_string_equal(text, "{\"v\":1,\"action\":\"unlock\",\"seq\":42,"
-			"\"time\":1795000000200,\"user\":\"owner\",\"req\":1795000000123,"
-			"\"mac\":\"yHBi2cZWswInB4aZv-etBg\"}");
+			"\"time\":1795000000200,\"expires\":1795000005200,\"user\":\"owner\","
+			"\"req\":1795000000123,\"mac\":\"QkYomxXOTpLbUKy-bxMb2A\"}");
 	free(text);
 
 	assert_int_equal(proto_sign_admin_req(&key, ADMIN_TOPIC, &a), SL_OK);

@@ -18,6 +18,7 @@
 #include "auditgap.h"
 #include "agent.h"
 #include "budget.h"
+#include "clock.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -366,6 +367,28 @@ static int cmp_dispatch(const void *key, const void *elem)
 	return strcmp(key, ((const struct dispatch_entry *)elem)->kind);
 }
 
+static bool is_other_lock(const struct agent *a, const char *id)
+{
+	for (size_t i = 0; i < a->nother_locks; i++)
+		if (strcmp(a->other_locks[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* A message for a lock this agent does not serve: another agent's retained
+ * state marks the lock as served elsewhere; a request for a lock nobody
+ * serves is answered unknown-lock. */
+static void other_lock(struct agent *a, const struct sl_topic *t, const struct inbox_item *it)
+{
+	if (t->kind == SL_TOPIC_STATE) {
+		if (it->len > 0 && !is_other_lock(a, t->lock) && a->nother_locks < OTHER_LOCKS_MAX)
+			snprintf(a->other_locks[a->nother_locks++], SL_NAME_MAX + 1, "%s", t->lock);
+		return;
+	}
+	if (t->kind == SL_TOPIC_LOCK_REQ && !it->retain && !is_other_lock(a, t->lock))
+		pipeline_unknown_lock(a, t->lock, t->user, it->topic, it->payload, it->len);
+}
+
 static void handle_message(struct agent *a, const struct inbox_item *it)
 {
 	const struct dispatch_entry *d;
@@ -385,8 +408,10 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 	if (topic_parse(it->topic, &t) != SL_OK)
 		return;
 	l = agent_lock(a, t.lock);
-	if (!l)
-		return;         /* another agent's lock */
+	if (!l) {
+		other_lock(a, &t, it);
+		return;
+	}
 	d = bsearch(topic_kind_name(t.kind), dispatch, sizeof(dispatch) / sizeof(dispatch[0]),
 			sizeof(dispatch[0]), cmp_dispatch);
 	if (!d)
@@ -404,12 +429,20 @@ static void handle_message(struct agent *a, const struct inbox_item *it)
 
 static void subscribe_all(struct agent *a)
 {
-	char filters[AGENT_LOCKS_MAX * 4 + 2][SL_TOPIC_MAX];
-	char *ptrs[AGENT_LOCKS_MAX * 4 + 2];
-	static const enum sl_topic_kind kinds[] = {SL_TOPIC_LOCK_REQ, SL_TOPIC_ADMIN,
-		SL_TOPIC_LOCK_STATUS, SL_TOPIC_HEALTH};
+	char filters[AGENT_LOCKS_MAX * 4 + 3][SL_TOPIC_MAX];
+	char *ptrs[AGENT_LOCKS_MAX * 4 + 3];
+	/* requests for every lock (unknown ones are answered) and every
+	 * lock's state (which locks other agents serve) */
+	static const char *const wide[] = {"smartlock/+/lockReq/+", "smartlock/+/state"};
+	static const enum sl_topic_kind kinds[] = {SL_TOPIC_ADMIN, SL_TOPIC_LOCK_STATUS,
+		SL_TOPIC_HEALTH};
 	int n = 0, mid = 0, rc;
 
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		snprintf(filters[n], sizeof(filters[n]), "%s", wide[i]);
+		ptrs[n] = filters[n];
+		n++;
+	}
 	for (size_t i = 0; i < a->nlocks; i++) {
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 			topic_build(filters[n], sizeof(filters[n]), kinds[k], a->locks[i].id, "x");
@@ -468,6 +501,7 @@ static void handle_event(struct agent *a, struct inbox_item *it, int64_t now)
 		sl_log(SL_LOG_WARNING, "lost the broker connection (%s); reconnecting",
 				mosquitto_strerror(it->code));
 		mqtt_lost(a->mqtt, now);
+		health_broker_lost(a);
 		break;
 	}
 }
@@ -515,6 +549,8 @@ enum agent_exit agent_run(struct agent *a)
 		int fd;
 
 		deadline = mqtt_next_deadline(a->mqtt, now);
+		if (now + CLOCK_CHECK_MS < deadline)
+			deadline = now + CLOCK_CHECK_MS;
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
@@ -554,6 +590,7 @@ enum agent_exit agent_run(struct agent *a)
 			a->inbox.dropped = 0;
 		}
 		now = time_mono_ms();
+		clock_check_step(a, time_now_ms(), now);
 		for (size_t i = 0; i < a->nlocks; i++) {
 			relay_timeouts(a, &a->locks[i], now);
 			health_timeouts(a, &a->locks[i], now);

@@ -22,6 +22,7 @@
 #include "state.h"
 
 #define PENDING_MAX 8           /* commands awaiting the lock, per lock */
+#define OTHER_LOCKS_MAX 256     /* locks of other agents remembered */
 #define SEQ_BLOCK 1024          /* command seqs reserved per state write */
 
 /* exit codes (smartlock-agent(8)) */
@@ -44,6 +45,8 @@ struct pending {
 	char user[SL_NAME_MAX + 1];
 	int64_t req;                    /* request id (t) or admin time */
 	int64_t deadline;               /* monotonic ms */
+	bool moving;                    /* the lock reported progress */
+	bool spent;                     /* a use was counted for it */
 };
 
 enum link_state { LINK_UNKNOWN, LINK_ONLINE, LINK_OFFLINE };
@@ -59,6 +62,12 @@ struct lock_ctx {
 	struct sl_heartbeat heartbeat;
 	/* retained state */
 	struct sl_state_msg state;
+	int64_t offline_since;          /* wall ms it went offline; 0 = online */
+	int64_t offline_alert_due;      /* monotonic ms; 0 = none waiting */
+	char offline_why[96];
+	bool offline_alerted;           /* its offline alert went out */
+	int64_t clock_skew;             /* its clock minus the agent's, ms */
+	bool skew_known, clock_alerted;
 	struct pending pending[PENDING_MAX];
 };
 
@@ -131,6 +140,14 @@ struct agent {
 	bool audit_over_budget;
 	int audit_budget_level;         /* 0 fine, 1 alerted at 80 %, 2 over */
 	int64_t budget_checked;         /* monotonic ms */
+	/* locks another agent of this broker serves (their retained state was
+	 * seen): requests for them are not this agent's to answer */
+	char other_locks[OTHER_LOCKS_MAX][SL_NAME_MAX + 1];
+	size_t nother_locks;
+	/* clock.h: wall minus monotonic, and when it last stepped */
+	int64_t clock_offset;
+	bool clock_known;
+	int64_t clock_stepped_at;       /* monotonic ms; 0 = never */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -5,6 +5,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "admin.h"
+#include "clock.h"
 #include "health.h"
 #include "relay.h"
 #include "report.h"
@@ -14,13 +15,29 @@ static void go_offline(struct agent *a, struct lock_ctx *l, const char *why)
 	enum link_state was = l->link;
 
 	l->link = LINK_OFFLINE;
+	if (was != LINK_OFFLINE)
+		l->offline_since = time_now_ms();
 	relay_fail_all(a, l, SL_REASON_LOCK_OFFLINE);
 	report_state(a, l);
-	if (was == LINK_ONLINE)
-		report_alert(a, SL_ALERT_LOCK_OFFLINE, l->id, l->id, "health", 0,
-				"The lock %s is offline: %s.", l->id, why);
-	else
+	if (was == LINK_ONLINE) {
+		l->offline_alert_due = time_mono_ms() + HEALTH_ALERT_GRACE_MS;
+		snprintf(l->offline_why, sizeof(l->offline_why), "%s", why);
+	} else {
 		sl_log(SL_LOG_NOTICE, "lock %s is offline: %s", l->id, why);
+	}
+}
+
+void health_broker_lost(struct agent *a)
+{
+	for (size_t i = 0; i < a->nlocks; i++) {
+		struct lock_ctx *l = &a->locks[i];
+
+		if (!l->offline_alert_due)
+			continue;
+		l->offline_alert_due = 0;
+		sl_log(SL_LOG_NOTICE, "lock %s went offline (%s) as the broker went away: "
+				"not alerted", l->id, l->offline_why);
+	}
 }
 
 static void finish_health_checks(struct agent *a, struct lock_ctx *l)
@@ -80,6 +97,7 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		return;
 	}
 	agent_seq_past(a, l, hb.seq);
+	clock_note_lock(a, l, hb.time, time_now_ms());
 	l->heartbeat = hb;
 	l->last_heartbeat = time_mono_ms();
 	l->interval_ms = (hb.interval > 0 ? hb.interval : a->set.heartbeat_interval) * 1000;
@@ -97,12 +115,15 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		enum link_state was = l->link;
 
 		l->link = LINK_ONLINE;
+		l->offline_since = 0;
+		l->offline_alert_due = 0;
 		changed = true;
-		if (was == LINK_OFFLINE)
+		if (was == LINK_OFFLINE && l->offline_alerted)
 			report_alert(a, SL_ALERT_LOCK_ONLINE, l->id, l->id, "health", 0,
 					"The lock %s is back online.", l->id);
 		else
 			sl_log(SL_LOG_NOTICE, "lock %s is online", l->id);
+		l->offline_alerted = false;
 	}
 	if (changed)
 		report_state(a, l);
@@ -113,6 +134,12 @@ void health_timeouts(struct agent *a, struct lock_ctx *l, int64_t now)
 {
 	char why[96];
 
+	if (l->offline_alert_due && now >= l->offline_alert_due) {
+		l->offline_alert_due = 0;
+		l->offline_alerted = true;
+		report_alert(a, SL_ALERT_LOCK_OFFLINE, l->id, l->id, "health", 0,
+				"The lock %s is offline: %s.", l->id, l->offline_why);
+	}
 	if (l->link != LINK_ONLINE)
 		return;
 	if (now - l->last_heartbeat <= l->interval_ms * 5 / 2)
@@ -126,6 +153,8 @@ int64_t health_next_deadline(const struct lock_ctx *l, int64_t fallback)
 {
 	int64_t d;
 
+	if (l->offline_alert_due && l->offline_alert_due < fallback)
+		fallback = l->offline_alert_due;
 	if (l->link != LINK_ONLINE)
 		return fallback;
 	d = l->last_heartbeat + l->interval_ms * 5 / 2 + 1;

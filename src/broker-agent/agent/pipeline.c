@@ -6,6 +6,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "budget.h"
+#include "clock.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -16,7 +17,8 @@
 static bool is_error_reason(enum sl_reason r)
 {
 	return r == SL_REASON_LOCK_OFFLINE || r == SL_REASON_TIMEOUT ||
-		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY;
+		r == SL_REASON_INTERNAL_ERROR || r == SL_REASON_JAMMED || r == SL_REASON_BUSY ||
+		r == SL_REASON_EXPIRED;
 }
 
 static void user_lockout_alert(struct agent *a, const char *user, const char *source,
@@ -136,7 +138,8 @@ static void answer(struct agent *a, struct lock_ctx *l, const char *user,
 	r.reason = reason;
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	r.until = until;
-	if (result == SL_RESULT_OK) {
+	/* an offline lock's answer carries what was last known */
+	if (result == SL_RESULT_OK || reason == SL_REASON_LOCK_OFFLINE) {
 		r.state = l->state.state;
 		r.door = l->state.door;
 	}
@@ -232,7 +235,11 @@ static void grant(struct agent *a, struct lock_ctx *l, const char *user,
 		}
 		answer(a, l, user, o, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, 0,
 				"The command could not be sent to the lock.");
+		return;
 	}
+	/* counted now, durably, before the door opens; given back unless the
+	 * lock confirms (relay.c) */
+	p->spent = uc != NULL;
 }
 
 static void malformed(struct agent *a, struct lock_ctx *l, const char *user,
@@ -258,6 +265,47 @@ static void status_answer(struct agent *a, struct lock_ctx *l, const char *user,
 	snprintf(msg, sizeof(msg), "The lock is %s, the door %s.",
 			proto_state_name(l->state.state), proto_door_name(l->state.door));
 	answer(a, l, user, o, SL_RESULT_OK, SL_REASON_NONE, 0, msg);
+}
+
+/* The lock is offline: nothing is done; the answer says since when and
+ * what was last known of it. */
+static void offline(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, enum sl_action action)
+{
+	char msg[SL_MSG_MAX], since[16], changed[16];
+
+	if (l->offline_since <= 0) {
+		snprintf(msg, sizeof(msg), "The lock has not been seen since the agent started; "
+				"nothing was done.");
+	} else {
+		report_local_time(l->offline_since, since, sizeof(since));
+		report_local_time(l->state.since, changed, sizeof(changed));
+		snprintf(msg, sizeof(msg), "The lock is offline since %s%s; last known: %s, "
+				"door %s (since %s).", since,
+				action == SL_ACTION_STATUS ? "" : ", nothing was done",
+				proto_state_name(l->state.state), proto_door_name(l->state.door),
+				l->state.since > 0 ? changed : "?");
+	}
+	refuse(a, l, user, o, SL_REASON_LOCK_OFFLINE, 0, msg);
+}
+
+/* A request older than the actuation window is not carried out: its sender
+ * may have given up on it (the agent was stopped or slow). Refuses and
+ * returns true then. */
+static bool too_late(struct agent *a, struct lock_ctx *l, const char *user,
+		const struct outcome *o, int64_t now)
+{
+	char msg[SL_MSG_MAX];
+	int64_t age = now - o->id;
+
+	if (age <= a->set.actuation_window_ms)
+		return false;
+	snprintf(msg, sizeof(msg), "The request reached the agent %lld.%lld s after it was "
+			"made (at most %lld ms are allowed to act on it); nothing was done.",
+			(long long)(age / 1000), (long long)(age % 1000 / 100),
+			(long long)a->set.actuation_window_ms);
+	refuse(a, l, user, o, SL_REASON_EXPIRED, 0, msg);
+	return true;
 }
 
 void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
@@ -302,7 +350,7 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 	}
 	if (r != SL_REASON_NONE) {
 		refuse(a, l, user, &o, r, 0, r == SL_REASON_STALE ?
-				"The request's time is too far from the agent's clock." :
+				clock_blame(l, req.t, now, msg, sizeof(msg)) :
 				"This request id was already used.");
 		return;
 	}
@@ -334,14 +382,15 @@ void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		return;
 	}
 	if (l->link != LINK_ONLINE) {
-		refuse(a, l, user, &o, SL_REASON_LOCK_OFFLINE, 0,
-				"The lock is offline; nothing was done.");
+		offline(a, l, user, &o, req.action);
 		return;
 	}
 	if (req.action == SL_ACTION_STATUS) {
 		status_answer(a, l, user, &o);
 		return;
 	}
+	if (too_late(a, l, user, &o, now))
+		return;
 	grant(a, l, user, &o, req.action);
 }
 
@@ -362,6 +411,32 @@ static void count_login_failure(struct agent *a, const char *who, const char *ad
 	}
 	if (tripped)
 		stranger_lockout_alert(a, tripped, who, addr, "login-failed", until);
+}
+
+void pipeline_unknown_lock(struct agent *a, const char *lock, const char *user,
+		const char *topic, const char *payload, size_t len)
+{
+	const struct sl_user *u = user_store_find(a->users, user);
+	struct audit_record rec = {user, u ? proto_role_name(u->role) : "", "lockReq", lock,
+		"?", "ignored", "unknown-lock", "request for a lock no agent serves", 0};
+	struct sl_response r;
+	struct sl_request req;
+
+	if (proto_decode_request(payload, len, &req, NULL) != SL_OK || !u ||
+			proto_verify_request(&u->key, topic, &req) != SL_OK) {
+		report_audit(a, &rec, false);
+		return;
+	}
+	rec.action = proto_action_name(req.action);
+	rec.result = "denied";
+	rec.id = req.t;
+	report_audit(a, &rec, false);
+	memset(&r, 0, sizeof(r));
+	r.id = req.t;
+	r.result = SL_RESULT_DENIED;
+	r.reason = SL_REASON_UNKNOWN_LOCK;
+	snprintf(r.msg, sizeof(r.msg), "No agent serves a lock called %s.", lock);
+	report_response(a, lock, user, &r);
 }
 
 void pipeline_login_failed(struct agent *a, const char *payload, size_t len)

@@ -19,6 +19,12 @@
 void pipeline_request(struct agent *a, struct lock_ctx *l, const char *user,
 		const char *topic, const char *payload, size_t len);
 
+/* A request on smartlock/<lock>/lockReq/<user> for a lock no agent of the
+ * broker serves: audited, and answered unknown-lock when it is a user's
+ * request with a good signature (nothing else is worth an answer). */
+void pipeline_unknown_lock(struct agent *a, const char *lock, const char *user,
+		const char *topic, const char *payload, size_t len);
+
 void pipeline_login_failed(struct agent *a, const char *payload, size_t len);
 
 /* Shared with admin.c: is (t, mac) fresh and new for user? Returns

@@ -67,6 +67,13 @@ static void apply_request(struct agent *a, const cJSON *root, int lock, int64_t 
 		actor = "";
 	if (strcmp(result, "denied") == 0)
 		apply_failure(a, lock, actor, str(root, "action"), reason, when);
+	if (unlock && actor[0] && strcmp(result, "refunded") == 0) {
+		/* a use the lock did not confirm was given back */
+		uc = state_user(&a->st, actor, false);
+		if (uc && sscanf(str(root, "detail"), "use %lld", &n) == 1 && n >= 0)
+			uc->uses = n;
+		return;
+	}
 	if (!unlock || !actor[0] || !reached_rate_check(result, reason))
 		return;
 	uc = state_user(&a->st, actor, true);

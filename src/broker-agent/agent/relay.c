@@ -31,6 +31,7 @@ bool relay_send(struct agent *a, struct lock_ctx *l, struct pending *p,
 		return false;
 	c.action = action;
 	c.time = time_now_ms();
+	c.expires = c.time + a->set.command_expiry_ms;
 	snprintf(c.user, sizeof(c.user), "%s", user);
 	c.req = req;
 	if (topic_build(topic, sizeof(topic), SL_TOPIC_LOCK, l->id, NULL) != SL_OK ||
@@ -53,10 +54,37 @@ bool relay_send(struct agent *a, struct lock_ctx *l, struct pending *p,
 	p->action = action;
 	snprintf(p->user, sizeof(p->user), "%s", user);
 	p->req = req;
-	p->deadline = time_mono_ms() + a->set.command_timeout_ms;
+	p->deadline = time_mono_ms() + settings_first_answer_ms(&a->set);
 	sl_log(SL_LOG_INFO, "sent %s command %llu to %s for %s", proto_action_name(action),
 			(unsigned long long)c.seq, l->id, user);
 	return true;
+}
+
+/* An unlock the lock did not confirm gives its use back, on the record
+ * (recover.c replays "refunded" records). */
+static void refund_use(struct agent *a, struct lock_ctx *l, const struct pending *p,
+		enum sl_reason reason)
+{
+	struct user_counters *uc = state_user(&a->st, p->user, false);
+	const struct sl_user *u = user_store_find(a->users, p->user);
+	struct audit_record rec = {0};
+	char detail[32];
+
+	if (!uc || uc->uses <= 0)
+		return;
+	uc->uses--;
+	a->st.dirty = true;
+	snprintf(detail, sizeof(detail), "use %lld", (long long)uc->uses);
+	rec.actor = p->user;
+	rec.role = u ? proto_role_name(u->role) : "";
+	rec.source = "lockReq";         /* it settles the request (recover.c) */
+	rec.lock = l->id;
+	rec.action = proto_action_name(p->action);
+	rec.result = "refunded";
+	rec.reason = proto_reason_name(reason);
+	rec.detail = detail;
+	rec.id = p->req;
+	report_audit(a, &rec, false);
 }
 
 void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
@@ -81,6 +109,8 @@ void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
 	rec.reason = proto_reason_name(reason);
 	rec.detail = msg;
 	report_audit(a, &rec, false);
+	if (p->spent && result != SL_RESULT_OK)
+		refund_use(a, l, p, reason);
 
 	memset(&r, 0, sizeof(r));
 	r.id = p->req;
@@ -121,11 +151,27 @@ static bool update_state(struct lock_ctx *l, const struct sl_lock_status *s, con
 	return changed;
 }
 
+/* " (the lock's clock is 12.3 s ahead of the agent's)" when the lock's
+ * time lock_ms differs from the agent's by more than any lock tolerates;
+ * "" otherwise. */
+const char *relay_clock_note(int64_t lock_ms, int64_t agent_ms, char *buf, size_t size)
+{
+	int64_t d = lock_ms - agent_ms;
+	int64_t ad = d < 0 ? -d : d;
+
+	buf[0] = '\0';
+	if (lock_ms > 0 && ad > SL_CLOCK_TOLERANCE_MAX)
+		snprintf(buf, size, " (the lock's clock is %lld.%lld s %s the agent's)",
+				(long long)(ad / 1000), (long long)(ad % 1000 / 100),
+				d < 0 ? "behind" : "ahead of");
+	return buf;
+}
+
 /* The command a final status ends gets its answer. */
 static void finish_command(struct agent *a, struct lock_ctx *l, struct pending *p,
 		const struct sl_lock_status *s)
 {
-	char msg[SL_MSG_MAX];
+	char msg[SL_MSG_MAX], note[80];
 
 	if (s->result == SL_RESULT_OK) {
 		snprintf(msg, sizeof(msg), "Done: the lock is %s.", proto_state_name(l->state.state));
@@ -136,11 +182,38 @@ static void finish_command(struct agent *a, struct lock_ctx *l, struct pending *
 		if (r == SL_REASON_REPLAY)
 			snprintf(msg, sizeof(msg), "The lock refused the command as not newer than "
 					"its last one (it has just restarted?); try again.");
+		else if (r == SL_REASON_EXPIRED || r == SL_REASON_CLOCK)
+			snprintf(msg, sizeof(msg), "The command reached the lock too late to be "
+					"carried out; nothing was done%s.",
+					relay_clock_note(s->time, time_now_ms(), note, sizeof(note)));
 		else
 			snprintf(msg, sizeof(msg), "The lock could not do it: %s.",
 					proto_reason_name(r));
 		relay_finish(a, l, p, SL_RESULT_ERROR, r, msg);
 	}
+}
+
+/* The bolt moved and no command of this agent waits for it: a command the
+ * agent already gave up on (seq set), or a hand on the lock. Moves toward
+ * locked that nobody commanded (auto-relock, a turn of the key) are only
+ * recorded; anything else is alerted. */
+static void unexpected_move(struct agent *a, struct lock_ctx *l,
+		const struct sl_lock_status *s, enum sl_lock_state prev)
+{
+	bool opening = s->state == SL_STATE_UNLOCKING || s->state == SL_STATE_UNLOCKED;
+
+	if (prev == SL_STATE_UNKNOWN || s->state == prev || s->state == SL_STATE_JAMMED ||
+			s->state == SL_STATE_UNKNOWN)
+		return;
+	if (s->seq != 0)
+		report_alert(a, SL_ALERT_UNEXPECTED_MOVE, l->id, "", "lockStatus", 0,
+				"The lock %s moved (%s) for command %llu, which no request "
+				"waits for any more.", l->id, proto_state_name(s->state),
+				(unsigned long long)s->seq);
+	else if (opening)
+		report_alert(a, SL_ALERT_UNEXPECTED_MOVE, l->id, "", "lockStatus", 0,
+				"The lock %s is %s without a command (by hand or key?).", l->id,
+				proto_state_name(s->state));
 }
 
 void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size_t len)
@@ -150,6 +223,7 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 	struct audit_record rec = {0};
 	struct pending *p;
 	char detail[128], by[SL_NAME_MAX + 1];
+	enum sl_lock_state prev;
 	bool changed;
 	enum sl_err e;
 
@@ -163,6 +237,7 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 		return;
 	}
 	p = find_seq(l, s.seq);
+	prev = l->state.state;
 	snprintf(by, sizeof(by), "%s", p ? p->user : "");
 	changed = update_state(l, &s, by);
 	snprintf(detail, sizeof(detail), "seq %llu, state %s, door %s%s",
@@ -181,9 +256,16 @@ void relay_status(struct agent *a, struct lock_ctx *l, const char *payload, size
 	 * and any alert follow. */
 	if (p && s.result != SL_RESULT_PROGRESS)
 		finish_command(a, l, p, &s);
+	else if (p && !p->moving) {
+		/* the bolt is moving: the time it takes is the lock's */
+		p->moving = true;
+		p->deadline = time_mono_ms() + a->set.command_timeout_ms;
+	}
 	if (!changed)
 		return;
 	report_state(a, l);
+	if (!p)
+		unexpected_move(a, l, &s, prev);
 	if (s.state == SL_STATE_JAMMED)
 		report_alert(a, SL_ALERT_JAMMED, l->id, by, "lockStatus", 0,
 				"The lock %s reports its bolt jammed.", l->id);
@@ -205,8 +287,10 @@ void relay_timeouts(struct agent *a, struct lock_ctx *l, int64_t now)
 		struct pending *p = &l->pending[i];
 
 		if (p->used && now >= p->deadline)
-			relay_finish(a, l, p, SL_RESULT_ERROR, SL_REASON_TIMEOUT,
-					"The lock did not answer in time.");
+			relay_finish(a, l, p, SL_RESULT_ERROR, SL_REASON_TIMEOUT, p->moving ?
+					"The lock started but did not confirm in time; check the door." :
+					"The lock did not answer in time; the command has expired "
+					"there, so it will not be carried out later.");
 	}
 }
 

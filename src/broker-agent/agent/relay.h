@@ -30,6 +30,11 @@ void relay_fail_all(struct agent *a, struct lock_ctx *l, enum sl_reason reason);
 void relay_timeouts(struct agent *a, struct lock_ctx *l, int64_t now);
 int64_t relay_next_deadline(const struct lock_ctx *l, int64_t fallback);
 
+/* " (the lock's clock is 12.3 s ahead of the agent's)" into buf when the
+ * lock's time lock_ms (0 = unknown) and the agent's agent_ms differ by more
+ * than SL_CLOCK_TOLERANCE_MAX; "" otherwise. Returns buf. */
+const char *relay_clock_note(int64_t lock_ms, int64_t agent_ms, char *buf, size_t size);
+
 /* Finish pending p with a result, answering its requester. */
 void relay_finish(struct agent *a, struct lock_ctx *l, struct pending *p,
 		enum sl_result result, enum sl_reason reason, const char *msg);

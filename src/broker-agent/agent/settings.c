@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smartlock/protocol.h"
+
 #include "settings.h"
 
 static enum sl_err parse_locks(const char *value, void *field, char *msg, size_t size)
@@ -91,6 +93,7 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
 	INT("abuse_alert_interval", abuse_alert_interval, 1, 86400),
+	INT("actuation_window_ms", actuation_window_ms, 100, 60000),
 	INT("audit_aggregate_window", audit_aggregate_window, 0, 3600),
 	INT("audit_budget_bytes", audit_budget_bytes, 0, INT64_C(1) << 40),
 	INT("audit_min_free_kb", audit_min_free_kb, 0, INT64_C(1) << 40),
@@ -104,6 +107,7 @@ static const struct sl_config_key keys[] = {
 	{"broker_user", SL_CFG_NAME, false, OFF(broker_user), SL_NAME_MAX + 1, 0, 0, NULL},
 	INT("checkpoint_interval", checkpoint_interval, 1, 86400),
 	{"client_id", SL_CFG_NAME, false, OFF(client_id), SL_NAME_MAX + 1, 0, 0, NULL},
+	INT("command_expiry_ms", command_expiry_ms, 100, SL_COMMAND_LIFETIME_MAX),
 	INT("command_timeout_ms", command_timeout_ms, 100, 600000),
 	INT("duplicate_window", duplicate_window, 0, 3600),
 	INT("fail_threshold", fail_threshold, 1, 100),
@@ -141,7 +145,7 @@ void settings_defaults(struct agent_settings *s)
 	snprintf(s->client_id, sizeof(s->client_id), "smartlock-agent");
 	s->keepalive = 30;
 	s->reconnect_min_ms = 250;
-	s->reconnect_max_ms = 10000;
+	s->reconnect_max_ms = 2000;
 	snprintf(s->state_dir, sizeof(s->state_dir), "/var/lib/smartlock");
 	s->locks.count = 1;
 	snprintf(s->locks.ids[0], sizeof(s->locks.ids[0]), "%s", SL_DEFAULT_LOCK);
@@ -170,6 +174,8 @@ void settings_defaults(struct agent_settings *s)
 	s->abuse_alert_interval = 300;
 	s->audit_aggregate_window = 60;
 	s->audit_budget_bytes = INT64_C(256) * 1024 * 1024;
+	s->command_expiry_ms = 5000;
+	s->actuation_window_ms = 2000;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,
@@ -195,6 +201,13 @@ enum sl_err settings_load(const char *path, struct agent_settings *s,
 			return e;
 	}
 	return SL_OK;
+}
+
+int64_t settings_first_answer_ms(const struct agent_settings *s)
+{
+	int64_t lived = s->command_expiry_ms + SL_CLOCK_TOLERANCE_MAX + SL_COMMAND_MARGIN;
+
+	return s->command_timeout_ms > lived ? s->command_timeout_ms : lived;
 }
 
 int settings_lock_index(const struct agent_settings *s, const char *lock)

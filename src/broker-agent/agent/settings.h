@@ -67,6 +67,8 @@ struct agent_settings {
 	int64_t abuse_alert_interval;   /* s between abuse alerts per sender */
 	int64_t audit_aggregate_window; /* s; 0 = write every denial */
 	int64_t audit_budget_bytes;     /* 0 = no budget */
+	int64_t command_expiry_ms;      /* a command's lifetime at the lock */
+	int64_t actuation_window_ms;    /* oldest request a command is signed for */
 };
 
 void settings_defaults(struct agent_settings *s);
@@ -74,6 +76,12 @@ void settings_defaults(struct agent_settings *s);
 /* Load path over the defaults; on error *err says where and why. */
 enum sl_err settings_load(const char *path, struct agent_settings *s,
 		struct sl_config_error *err);
+
+/* How long the agent waits for a lock's first answer to a command:
+ * command_timeout_ms, but never less than the command can live at a lock
+ * (command_expiry_ms + SL_CLOCK_TOLERANCE_MAX + SL_COMMAND_MARGIN), so a
+ * command reported as not answered can no longer be carried out. */
+int64_t settings_first_answer_ms(const struct agent_settings *s);
 
 /* Index of lock in the served list, or -1. */
 int settings_lock_index(const struct agent_settings *s, const char *lock);

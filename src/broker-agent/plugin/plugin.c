@@ -4,7 +4,10 @@
  * which topics each identity may use. Reports failed logins to the agent
  * and closes the sessions of accounts that were disabled or removed.
  * Drops people's messages over their rate or size limit (ratelimit.h) and
- * reports the drops to the agent on smartlock/_site/abuse.
+ * reports the drops to the agent on smartlock/_site/abuse. When a lock
+ * account's last connection ends, however it ended (with or without a last
+ * will: a kicked session has none), publishes the lock's retained offline
+ * heartbeat, so no stale "online" outlives the lock's session.
  *
  * Everything here runs in Mosquitto's single thread. Any error means deny.
  */
@@ -72,6 +75,7 @@ struct plugin {
 	int64_t next_flush;
 	struct logincost cost;          /* hashing budget, verified logins */
 	int64_t next_budget_log;
+	struct passwd_file *kicking;    /* the accounts while everyone is kicked */
 };
 
 struct options {
@@ -191,6 +195,17 @@ static void kick_changed(struct plugin *p, const struct passwd_file *old,
 	}
 }
 
+/* Refuse every login from now on and close every session; the accounts
+ * stay known to on_disconnect() while the sessions end. */
+static void kick_everyone(struct plugin *p)
+{
+	p->kicking = p->pw;
+	p->pw = NULL;
+	mosquitto_kick_client_by_clientid(NULL, false);
+	passwd_destroy(p->kicking);
+	p->kicking = NULL;
+}
+
 /* Reload when the file changed (a new inode, size, mtime or ctime: an
  * atomic rename, an edit or a chmod), or when forced. On failure every
  * client is refused and every session closed until a good file appears. */
@@ -209,11 +224,8 @@ static void check_reload(struct plugin *p, bool force)
 		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "reload %u failed: %s; refusing "
 				"every client until the password file is fixed", p->reloads,
 				msg[0] ? msg : "cannot load the password file");
-		if (p->pw) {
-			passwd_destroy(p->pw);
-			p->pw = NULL;
-			mosquitto_kick_client_by_clientid(NULL, false);
-		}
+		if (p->pw)
+			kick_everyone(p);
 		return;
 	}
 	kick_changed(p, p->pw, fresh);
@@ -286,14 +298,40 @@ static int claim_client_id(struct plugin *p, struct mosquitto *client,
 	return MOSQ_ERR_AUTH;
 }
 
+/* The lock account user has no connection left: its retained health
+ * says offline, as its last will would. */
+static void lock_gone(const char *user)
+{
+	struct sl_heartbeat hb = {.online = false, .time = time_now_ms()};
+	char topic[SL_TOPIC_MAX];
+	char *json;
+
+	if (topic_build(topic, sizeof(topic), SL_TOPIC_HEALTH, user, NULL) != SL_OK)
+		return;
+	json = proto_encode_heartbeat(&hb);
+	if (!json)
+		return;
+	if (mosquitto_broker_publish_copy(NULL, topic, (int)strlen(json), json, 1, true,
+			NULL) != MOSQ_ERR_SUCCESS)
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "cannot publish %s offline", user);
+	free(json);
+}
+
 static int on_disconnect(int event, void *event_data, void *userdata)
 {
 	struct plugin *p = userdata;
 	struct mosquitto_evt_disconnect *ed = event_data;
+	const struct passwd_file *pw = p->pw ? p->pw : p->kicking;
+	const char *name = mosquitto_client_username(ed->client);
+	const struct sl_passwd_entry *e = name && pw ? passwd_find(pw, name) : NULL;
+	char user[SL_NAME_MAX + 1];
 
 	(void)event;
+	snprintf(user, sizeof(user), "%s", e ? e->name : "");
 	sessions_disconnected(p->sessions, ed->client,
 			!mosquitto_client_clean_session(ed->client));
+	if (e && e->role == SL_PW_LOCK && !sessions_user_live(p->sessions, user))
+		lock_gone(user);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -636,11 +674,9 @@ static int on_reload(int event, void *event_data, void *userdata)
 		/* a broken configuration: refuse everybody until it is fixed */
 		mosquitto_log_printf(MOSQ_LOG_ERR, LOG_PREFIX "bad configuration on reload: "
 				"refusing every client");
-		passwd_destroy(p->pw);
-		p->pw = NULL;
 		memset(&p->home, 0, sizeof(p->home));
 		p->remote_tls_ok = false;
-		mosquitto_kick_client_by_clientid(NULL, false);
+		kick_everyone(p);
 		return MOSQ_ERR_SUCCESS;
 	}
 	check_reload(p, true);

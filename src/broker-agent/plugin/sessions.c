@@ -248,6 +248,14 @@ void sessions_disconnected(struct sessions *s, const void *conn, bool persistent
 		remove_at(s, i);
 }
 
+bool sessions_user_live(const struct sessions *s, const char *user)
+{
+	for (size_t i = 0; s && user && i < s->nc; i++)
+		if (strcmp(s->c[i].user, user) == 0)
+			return true;
+	return false;
+}
+
 void sessions_forget_user(struct sessions *s, const char *user)
 {
 	if (!s || !user)

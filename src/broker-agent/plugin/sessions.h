@@ -54,6 +54,9 @@ enum sessions_verdict sessions_connected(struct sessions *s, const void *conn,
  * logged in, so the id stays held). */
 void sessions_disconnected(struct sessions *s, const void *conn, bool persistent);
 
+/* Has user a recorded connection that has not ended? */
+bool sessions_user_live(const struct sessions *s, const char *user);
+
 /* Forget every entry of user (its account was removed). */
 void sessions_forget_user(struct sessions *s, const char *user);
 

@@ -23,6 +23,7 @@ static const char base_conf[] =
 	"locks = " FX_LOCK "\n"
 	"request_window = 60\n"
 	"command_timeout_ms = 1500\n"
+	"command_expiry_ms = 200\n"
 	"heartbeat_interval = 60\n"
 	"fail_threshold = 3\n"
 	"fail_window = 300\n"

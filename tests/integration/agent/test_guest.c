@@ -200,6 +200,37 @@ static void test_uses_exhausted_across_restart(void **state)
 	harness_client_destroy(g);
 }
 
+/* A use is spent only when the lock confirms: an unlock the lock refused
+ * and one it never answered give the use back, across a restart too. */
+static void test_unconfirmed_unlock_keeps_the_use(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *g = fx_client(f, "guest");
+	struct sl_command cmd;
+	struct sl_response r;
+
+	assert_non_null(g);
+	assert_true(fx_send(f, g, "guest", NULL, SL_ACTION_UNLOCK, 0) > 0);
+	assert_int_equal(fx_lock_command(f, &cmd, FX_WAIT), 0);
+	assert_int_equal(fx_lock_answer(f, cmd.seq, SL_RESULT_ERROR, SL_REASON_JAMMED,
+				SL_STATE_JAMMED, false), 0);
+	assert_int_equal(fx_response(f, g, "guest", &r, FX_WAIT), 0);
+	assert_int_equal(r.reason, SL_REASON_JAMMED);
+	assert_true(fx_send(f, g, "guest", NULL, SL_ACTION_UNLOCK, 0) > 0);
+	assert_int_equal(fx_lock_command(f, &cmd, FX_WAIT), 0);
+	/* the lock stays silent */
+	assert_int_equal(fx_response(f, g, "guest", &r, FX_WAIT), 0);
+	assert_int_equal(r.reason, SL_REASON_TIMEOUT);
+	assert_int_equal(fx_wait_log(f, "\"result\":\"refunded\"", FX_WAIT), 0);
+	assert_int_equal(fx_restart_agent(f), 0);
+	harness_client_drain(g);
+	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_UNLOCK), 0);
+	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_UNLOCK), 0);
+	assert_int_equal(fx_refused(f, g, "guest", NULL, SL_ACTION_UNLOCK, 0,
+				SL_REASON_USES_EXHAUSTED, NULL), 0);
+	harness_client_destroy(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +240,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schedule_other_day, setup_schedule_other_day,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_uses_exhausted_across_restart, setup_uses,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_unconfirmed_unlock_keeps_the_use, setup_uses,
 				teardown),
 	};
 	int rc;

@@ -74,6 +74,7 @@ static void test_command_timeout(void **state)
 	struct harness_client *r = fx_client(f, "resident");
 	struct sl_command cmd;
 	struct sl_response res;
+	struct sl_alert al;
 	int64_t t0 = time_mono_ms();
 
 	assert_true(fx_send(f, r, "resident", NULL, SL_ACTION_UNLOCK, 0) > 0);
@@ -88,6 +89,9 @@ static void test_command_timeout(void **state)
 				SL_STATE_UNLOCKED, false), 0);
 	assert_int_equal(fx_wait_log(f, "no command waiting for it", FX_WAIT), 0);
 	assert_null(harness_client_wait(r, "smartlock/front-door/lockRes/resident", 0));
+	/* ... and the move nobody waits for any more is alerted */
+	assert_int_equal(fx_wait_alert(f, SL_ALERT_UNEXPECTED_MOVE, &al, FX_WAIT), 0);
+	assert_non_null(strstr(al.msg, "no request waits"));
 	harness_client_destroy(r);
 }
 

@@ -330,21 +330,19 @@ static char **env_without_enrol(void)
 	return env;
 }
 
-int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, char **out,
-		char **err)
+int stack_ctl_start(const struct stack *s, const char *const *args, struct harness_proc *p,
+		char *out_path, char *err_path)
 {
 	static int runs;
-	char exe[HARNESS_PATH_MAX], out_path[HARNESS_PATH_MAX], err_path[HARNESS_PATH_MAX];
+	char exe[HARNESS_PATH_MAX];
 	char script[HARNESS_PATH_MAX + 64];
 	char *argv[64];
 	char **env = env_without_enrol();
-	struct harness_proc p;
 	size_t n = 0;
-	int rc;
 
 	runs++;
-	snprintf(out_path, sizeof(out_path), "%.400s/ctl-%d.out", s->dir, runs);
-	snprintf(err_path, sizeof(err_path), "%.400s/ctl-%d.err", s->dir, runs);
+	snprintf(out_path, HARNESS_PATH_MAX, "%.400s/ctl-%d.out", s->dir, runs);
+	snprintf(err_path, HARNESS_PATH_MAX, "%.400s/ctl-%d.err", s->dir, runs);
 	/* stdout to the harness's log, stderr to a file of its own */
 	snprintf(script, sizeof(script), "exec \"$0\" \"$@\" 2>'%s'", err_path);
 	argv[n++] = "/bin/sh";
@@ -354,11 +352,23 @@ int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, ch
 	for (size_t i = 0; args[i] && n < 63; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	if (!env || harness_proc_start(&p, out_path, argv, env) != 0) {
+	if (!env || harness_proc_start(p, out_path, argv, env) != 0) {
 		free(env);
 		return -1;
 	}
 	free(env);
+	return 0;
+}
+
+int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, char **out,
+		char **err)
+{
+	char out_path[HARNESS_PATH_MAX], err_path[HARNESS_PATH_MAX];
+	struct harness_proc p;
+	int rc;
+
+	if (stack_ctl_start(s, args, &p, out_path, err_path) != 0)
+		return -1;
 	if (harness_proc_wait(&p, timeout_ms) != 0) {
 		harness_proc_stop(&p, SIGKILL, 1000);
 		rc = -1;
@@ -370,6 +380,23 @@ int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, ch
 	if (err)
 		*err = harness_read_file(err_path);
 	return rc;
+}
+
+int stack_ctl_again(const struct stack *s, const char *const *args, int timeout_ms,
+		char **out, char **err)
+{
+	free(*out);
+	free(*err);
+	*out = *err = NULL;
+	return stack_ctl(s, args, timeout_ms, out, err);
+}
+
+void stack_thaw(struct stack *s)
+{
+	if (s->agent_running)
+		kill(s->agent.pid, SIGCONT);
+	if (s->lockd_running)
+		kill(s->lockd.pid, SIGCONT);
 }
 
 /* ---- the production-shaped site ---- */
@@ -401,6 +428,55 @@ static int append_conf(const char *path, const char *text)
 	return fclose(f) != 0 || rc ? -1 : 0;
 }
 
+int stack_site_broker_start(struct stack *s)
+{
+	char conf[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
+	const char *mosq = getenv("SMARTLOCK_MOSQUITTO");
+	/* execv needs a path: /usr/bin/env finds the broker on PATH */
+	char *argv[] = {"/usr/bin/env", (char *)(mosq && mosq[0] ? mosq : "mosquitto"), "-c",
+			conf, NULL};
+	/* a sanitized plugin needs the sanitizer runtime first in the
+	 * (unsanitized) broker: LD_PRELOAD for the broker alone */
+	const char *preload = getenv("SMARTLOCK_PLUGIN_PRELOAD");
+	char **env = env_without_enrol();
+	char pre[HARNESS_PATH_MAX + 16];
+	size_t n = 0;
+	int rc;
+
+	if (!env)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", s->site_dir);
+	snprintf(log, sizeof(log), "%s/mosquitto-%d.log", s->dir, ++s->starts);
+	while (env[n])
+		n++;
+	if (preload && preload[0]) {
+		char **grown = realloc(env, (n + 2) * sizeof(*env));
+
+		if (!grown) {
+			free(env);
+			return -1;
+		}
+		env = grown;
+		snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", preload);
+		env[n++] = pre;
+		env[n] = NULL;
+	}
+	rc = harness_proc_start(&s->mosquitto, log, argv, env);
+	free(env);
+	if (rc != 0)
+		return -1;
+	s->mosquitto_running = true;
+	return harness_wait_file_contains(log, "running", STACK_WAIT);
+}
+
+int stack_site_broker_stop(struct stack *s, int sig)
+{
+	if (!s->mosquitto_running)
+		return 0;
+	s->mosquitto_running = false;
+	return harness_proc_stop(&s->mosquitto, sig, 5000) < 0 ? -1 : 0;
+}
+
 static int site_up(struct stack *s, const char *agent_extra, const char *lockd_extra,
 		int iterations, const char *agent_user);
 
@@ -427,12 +503,8 @@ static int site_up(struct stack *s, const char *agent_extra, const char *lockd_e
 {
 	char var[HARNESS_PATH_MAX + 32], pw[HARNESS_PATH_MAX + 32];
 	char iters[16];
-	char plugin[HARNESS_PATH_MAX], port[16], conf[HARNESS_PATH_MAX + 32];
-	char out[HARNESS_PATH_MAX + 32], log[HARNESS_PATH_MAX + 32];
-	const char *mosq = getenv("SMARTLOCK_MOSQUITTO");
-	/* execv needs a path: /usr/bin/env finds the broker on PATH */
-	char *argv[] = {"/usr/bin/env", (char *)(mosq && mosq[0] ? mosq : "mosquitto"), "-c",
-			conf, NULL};
+	char plugin[HARNESS_PATH_MAX], port[16];
+	char out[HARNESS_PATH_MAX + 32];
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -467,39 +539,7 @@ static int site_up(struct stack *s, const char *agent_extra, const char *lockd_e
 	if (ctl_site(s, (const char *const[]){"user", "add", "guest", "--role", "guest",
 			"--site", s->site_dir, "--out", out, NULL}) != 0)
 		return -1;
-	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", s->site_dir);
-	snprintf(log, sizeof(log), "%s/mosquitto.log", s->dir);
-	{
-		/* a sanitized plugin needs the sanitizer runtime first in the
-		 * (unsanitized) broker: LD_PRELOAD for the broker alone */
-		const char *preload = getenv("SMARTLOCK_PLUGIN_PRELOAD");
-		char **env = env_without_enrol();
-		char pre[HARNESS_PATH_MAX + 16];
-		size_t n = 0;
-
-		if (!env)
-			return -1;
-		while (env[n])
-			n++;
-		if (preload && preload[0]) {
-			char **grown = realloc(env, (n + 2) * sizeof(*env));
-
-			if (!grown) {
-				free(env);
-				return -1;
-			}
-			env = grown;
-			snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", preload);
-			env[n++] = pre;
-			env[n] = NULL;
-		}
-		rc = harness_proc_start(&s->mosquitto, log, argv, env);
-		free(env);
-		if (rc != 0)
-			return -1;
-	}
-	s->mosquitto_running = true;
-	if (harness_wait_file_contains(log, "running", STACK_WAIT) != 0)
+	if (stack_site_broker_start(s) != 0)
 		return -1;
 	snprintf(s->broker.socket_path, sizeof(s->broker.socket_path), "%.400s/mqtt.sock",
 			s->site_dir);

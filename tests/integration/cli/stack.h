@@ -80,6 +80,12 @@ int stack_site_up_as(struct stack *s, const char *agent_user);
 int stack_site_up_ex(struct stack *s, const char *agent_extra, const char *lockd_extra,
 		int iterations);
 
+/* Stop the site's broker with sig (SIGKILL: a crash; SIGTERM: a clean
+ * stop) and reap it (0, or -1 if it would not die) / start it again from the site's config and wait for it
+ * to run. 0 or -1. */
+int stack_site_broker_stop(struct stack *s, int sig);
+int stack_site_broker_start(struct stack *s);
+
 /* The enrolment file of a stack user (in the test directory). */
 const char *stack_enrol(const struct stack *s, enum stack_user u, char *buf, size_t size);
 /* Write an enrolment for name/role/key at path (for wrong keys and
@@ -99,6 +105,15 @@ const char *stack_tui_path(char *buf, size_t size);
  */
 int stack_ctl(const struct stack *s, const char *const *args, int timeout_ms, char **out,
 		char **err);
+/* stack_ctl() into *out / *err, freeing what they held from a last run. */
+int stack_ctl_again(const struct stack *s, const char *const *args, int timeout_ms,
+		char **out, char **err);
+/* Let frozen (SIGSTOP) daemons run again, e.g. before a teardown. */
+void stack_thaw(struct stack *s);
+/* Start smartlockctl with args in the background: stdout to out_path,
+ * stderr to err_path (both HARNESS_PATH_MAX, filled in here). 0 or -1. */
+int stack_ctl_start(const struct stack *s, const char *const *args, struct harness_proc *p,
+		char *out_path, char *err_path);
 
 /* A client on the broker's Unix socket (anonymous broker). */
 struct harness_client *stack_client(struct stack *s);

@@ -87,10 +87,7 @@ static int down(void **state)
 /* Run smartlockctl; keep its output in f. */
 static int ctl(struct fixture *f, const char *const *args)
 {
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	return stack_ctl(&f->s, args, RUN_MS, &f->out, &f->err);
+	return stack_ctl_again(&f->s, args, RUN_MS, &f->out, &f->err);
 }
 
 #define CTL(f, ...) ctl((f), (const char *const[]){__VA_ARGS__, NULL})
@@ -204,7 +201,21 @@ static void test_timeout_exit_4(void **state)
 	/* broker up, agent not running */
 	assert_int_equal(CTL(f, "--enrol", f->owner, "--timeout", "1", "unlock"), 4);
 	assert_contains(f->err, "Timed out");
+	/* not "failed": the door may have moved; one status round trip says
+	 * where it is, when anyone answers */
+	assert_contains(f->err, "outcome is unknown");
+	assert_contains(f->err, "Now: no answer to a status request either");
 	assert_true(time_mono_ms() - t0 < 10000);
+}
+
+/* A lock no agent serves is answered, not left to time out. */
+static void test_unknown_lock_exit_1(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(CTL(f, "--enrol", f->owner, "--lock", "back-door", "unlock"), 1);
+	assert_contains(f->err, "does not know this lock");
+	assert_contains(f->err, "back-door");
 }
 
 /* ---- 5: lock offline ---- */
@@ -216,6 +227,10 @@ static void test_offline_exit_5(void **state)
 	assert_int_equal(stack_stop_lockd(&f->s), 0);
 	assert_int_equal(stack_wait_online(&f->s, false), 0);
 	assert_int_equal(CTL(f, "--enrol", f->owner, "unlock"), 5);
+	/* status says since when, and what was last known */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "status"), 5);
+	assert_contains(f->err, "offline since");
+	assert_contains(f->err, "last known: LOCKED, door closed");
 	assert_contains(f->err, "Failed: the lock is offline.");
 }
 
@@ -249,7 +264,7 @@ static void test_broker_exit_6(void **state)
 	assert_int_equal(stack_write_enrol(&f->s, path, "owner", SL_ROLE_OWNER,
 			&f->s.keys[STACK_OWNER]), 0);
 	harness_broker_stop(&f->s.broker);
-	assert_int_equal(CTL(f, "--enrol", path, "unlock"), 6);
+	assert_int_equal(CTL(f, "--enrol", path, "--timeout", "2", "unlock"), 6);
 	assert_contains(f->err, "broker");
 	assert_true(time_mono_ms() - t0 < 10000);
 }
@@ -613,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unlock_lock_status_exit_0, up, down),
 		cmocka_unit_test_setup_teardown(test_denied_exit_1, up, down),
 		cmocka_unit_test_setup_teardown(test_offline_exit_5, up, down),
+		cmocka_unit_test_setup_teardown(test_unknown_lock_exit_1, up, down),
 		cmocka_unit_test_setup_teardown(test_unlock_after_lockd_restart, up, down),
 		cmocka_unit_test_setup_teardown(test_verify_exit_7, up, down),
 		cmocka_unit_test_setup_teardown(test_jammed_exit_8, jammed, down),

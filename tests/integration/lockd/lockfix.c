@@ -149,6 +149,7 @@ uint64_t lx_command(struct lx *x, enum sl_action action)
 		.time = time_now_ms(),
 	};
 
+	cmd.expires = cmd.time + LX_EXPIRY;
 	strcpy(cmd.user, "owner");
 	cmd.req = cmd.time;
 	return lx_send(x, &cmd, NULL) == 0 ? cmd.seq : 0;

@@ -16,6 +16,7 @@
 
 #define LX_LOCK "front-door"
 #define LX_WAIT 5000            /* ms: a message that should come */
+#define LX_EXPIRY 5000          /* ms: how long a test command stays valid */
 #define LX_TOPIC_LOCK "smartlock/" LX_LOCK "/lock"
 #define LX_TOPIC_STATUS "smartlock/" LX_LOCK "/lockStatus"
 #define LX_TOPIC_HEALTH "smartlock/" LX_LOCK "/health"

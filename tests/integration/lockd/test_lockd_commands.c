@@ -70,6 +70,7 @@ static struct sl_command fresh(struct lx *x, enum sl_action action)
 {
 	struct sl_command cmd = { .action = action, .seq = ++x->seq, .time = time_now_ms() };
 
+	cmd.expires = cmd.time + LX_EXPIRY;
 	return cmd;
 }
 
@@ -99,8 +100,9 @@ static void unsigned_command_is_refused(void **state)
 	struct lx *x = *state;
 	char text[256];
 
-	snprintf(text, sizeof(text), "{\"v\":1,\"action\":\"unlock\",\"seq\":5,\"time\":%lld}",
-			(long long)time_now_ms());
+	snprintf(text, sizeof(text), "{\"v\":1,\"action\":\"unlock\",\"seq\":5,\"time\":%lld,"
+			"\"expires\":%lld}", (long long)time_now_ms(),
+			(long long)time_now_ms() + LX_EXPIRY);
 	assert_int_equal(lx_send_raw(x, text), 0);
 	expect_status(x, 5, SL_RESULT_DENIED, SL_REASON_BAD_SIGNATURE, SL_STATE_LOCKED);
 	x->seq = 5;
