@@ -16,6 +16,7 @@
 #include "smartlock/timeutil.h"
 #include "admin.h"
 #include "agent.h"
+#include "channel.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -124,6 +125,7 @@ static enum agent_exit setup_signals(struct agent *a)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);       /* an alert channel's run ended */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return AGENT_EXIT_RUNTIME;
 	a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -196,6 +198,8 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 		sl_log(SL_LOG_ERROR, "cannot set up signal handling: %s", strerror(errno));
 		return x;
 	}
+	if (!channel_init(a))
+		return AGENT_EXIT_CONFIG;
 	a->mqtt = mqtt_create(&a->set, &a->inbox);
 	if (!a->mqtt) {
 		sl_log(SL_LOG_ERROR, "cannot create the MQTT client");
@@ -207,6 +211,7 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 void agent_finish(struct agent *a)
 {
 	mqtt_destroy(a->mqtt);
+	channel_finish(a);
 	inbox_clear(&a->inbox);
 	report_finish(a);
 	audit_close(a->audit);
@@ -451,6 +456,8 @@ static void handle_signals(struct agent *a)
 	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			a->reload = true;
+		else if (si.ssi_signo == SIGCHLD)
+			;       /* channel_service() reaps on this pass */
 		else
 			a->stop = true;
 	}
@@ -490,6 +497,7 @@ enum agent_exit agent_run(struct agent *a)
 		if (a->next_users_check < deadline)
 			deadline = a->next_users_check;
 		deadline = report_next_deadline(a, deadline);
+		deadline = channel_next_deadline(a, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -528,6 +536,7 @@ enum agent_exit agent_run(struct agent *a)
 			health_timeouts(a, &a->locks[i], now);
 		}
 		check_users_file(a, now);
+		channel_service(a, now);
 		if (a->reload) {
 			a->reload = false;
 			agent_reload_users(a);
