@@ -183,12 +183,11 @@ int cli_wait_admin(struct sl_client *c, int64_t id, int64_t deadline,
 	return rc;
 }
 
-int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admin_req *req,
-		const char *name, struct sl_admin_res *r)
+int cli_admin_exchange(struct sl_client *c, const struct cli_opts *o,
+		struct sl_admin_req *req, struct sl_admin_res *r)
 {
 	int64_t id;
 	int64_t deadline = time_mono_ms() + o->timeout_ms;
-	char sentence[WORDS_MAX];
 	enum sl_err err;
 	int rc;
 
@@ -200,11 +199,19 @@ int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admi
 		return EXIT_BROKER;
 	}
 	rc = cli_wait_admin(c, id, deadline, r);
-	if (rc == EXIT_TIMEOUT) {
+	if (rc == EXIT_TIMEOUT)
 		cli_error("timed out: no answer from the agent within %lld s",
 				(long long)(o->timeout_ms / 1000));
-		return rc;
-	}
+	return rc;
+}
+
+int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admin_req *req,
+		const char *name, struct sl_admin_res *r)
+{
+	char sentence[WORDS_MAX];
+	int rc;
+
+	rc = cli_admin_exchange(c, o, req, r);
 	if (rc != EXIT_GRANTED)
 		return rc;
 	if (r->result != SL_RESULT_OK) {
