@@ -38,9 +38,6 @@ static void print_channels(const char *data_json)
 
 int cmd_alert(struct cli_opts *o)
 {
-	static const enum sl_topic_kind kinds[] = {SL_TOPIC_ADMIN_RES};
-	struct sl_client *c;
-	struct sl_admin_req req;
 	struct sl_admin_res res;
 	char sentence[WORDS_MAX];
 	int rc;
@@ -49,13 +46,7 @@ int cmd_alert(struct cli_opts *o)
 		cli_error("alert: unknown subcommand '%s' (expected: alert test)", o->args[0]);
 		return EXIT_USAGE;
 	}
-	rc = cli_connect(o, kinds, 1, &c, NULL, NULL);
-	if (rc != EXIT_GRANTED)
-		return rc;
-	memset(&req, 0, sizeof(req));
-	req.op = SL_ADMIN_ALERT_TEST;
-	rc = cli_admin_exchange(c, o, &req, &res);
-	client_destroy(c);
+	rc = cli_admin_op(o, SL_ADMIN_ALERT_TEST, &res);
 	if (rc != EXIT_GRANTED)
 		return rc;
 	rc = client_exit_for(res.result, res.reason);

@@ -527,6 +527,23 @@ int fx_wait_log(struct fx *f, const char *needle, int timeout_ms)
 	}
 }
 
+int fx_bad_signatures(struct fx *f, struct harness_client *c, const char *user, int n)
+{
+	struct sl_key wrong;
+
+	if (sign_key_generate(&wrong) != SL_OK)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct sl_response r;
+
+		if (fx_send(f, c, user, &wrong, SL_ACTION_UNLOCK, 0) <= 0 ||
+				fx_response(f, c, user, &r, FX_WAIT) != 0 ||
+				r.reason != SL_REASON_BAD_SIGNATURE)
+			return -1;
+	}
+	return 0;
+}
+
 int fx_granted(struct fx *f, struct harness_client *c, const char *user,
 		enum sl_action action)
 {

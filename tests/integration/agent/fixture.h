@@ -80,6 +80,10 @@ struct harness_client *fx_client(struct fx *f, const char *user);
 int64_t fx_send(struct fx *f, struct harness_client *c, const char *user,
 		const struct sl_key *key, enum sl_action action, int64_t t);
 
+/* n unlock requests by user signed with a wrong key, each answered
+ * bad-signature (the third trips the lockout by default). 0 or -1. */
+int fx_bad_signatures(struct fx *f, struct harness_client *c, const char *user, int n);
+
 /* Wait for the next answer on lockRes/<user>. 0 or -1. */
 int fx_response(struct fx *f, struct harness_client *c, const char *user,
 		struct sl_response *r, int timeout_ms);

@@ -100,20 +100,6 @@ static void up(struct fx *f, const char *conf)
 	assert_int_equal(fx_wait_state_online(f, true, FX_WAIT), 0);
 }
 
-/* Three requests with a wrong key by user: the third trips the lockout. */
-static void three_failures(struct fx *f, struct harness_client *c, const char *user)
-{
-	struct sl_key wrong;
-
-	assert_int_equal(sign_key_generate(&wrong), SL_OK);
-	for (int i = 0; i < 3; i++) {
-		struct sl_response r;
-
-		assert_true(fx_send(f, c, user, &wrong, SL_ACTION_UNLOCK, 0) > 0);
-		assert_int_equal(fx_response(f, c, user, &r, FX_WAIT), 0);
-	}
-}
-
 /* Line n (0-based) of a file, malloc'd. */
 static char *file_line(const char *path, size_t n)
 {
@@ -170,7 +156,7 @@ static void test_lockout_runs_once(void **state)
 	o = fx_client(f, "owner");
 	assert_non_null(g);
 	assert_non_null(o);
-	three_failures(f, g, "guest");
+	assert_int_equal(fx_bad_signatures(f, g, "guest", 3), 0);
 	assert_int_equal(harness_wait_file_lines(runs, 1, FX_WAIT), 0);
 	j = run_input(f, 0);
 	assert_int_equal((int)jnum(j, "v"), 1);
@@ -246,7 +232,7 @@ static void test_hanging_channel_killed(void **state)
 	o = fx_client(f, "owner");
 	assert_non_null(g);
 	assert_non_null(o);
-	three_failures(f, g, "guest");
+	assert_int_equal(fx_bad_signatures(f, g, "guest", 3), 0);
 	assert_int_equal(harness_wait_file_contains(pidfile, "\n", FX_WAIT), 0);
 	started = time_mono_ms();
 	text = harness_read_file(pidfile);
@@ -311,7 +297,7 @@ static void test_failing_channel_retried_then_audited(void **state)
 	path_in(f, "runs.log", runs, sizeof(runs));
 	g = fx_client(f, "guest");
 	assert_non_null(g);
-	three_failures(f, g, "guest");
+	assert_int_equal(fx_bad_signatures(f, g, "guest", 3), 0);
 	assert_int_equal(harness_wait_file_lines(runs, 1, FX_WAIT), 0);
 	first = time_mono_ms();
 	/* attempts at 0, 1 and 3 s; the next (7 s) would be past retry_for */
@@ -411,10 +397,20 @@ static void write_fake(const struct fx *f, const char *name)
 	assert_int_equal(harness_write_file(path, text, 0755), 0);
 }
 
+/* What the fake name recorded, once a run of it ended. */
+static char *fake_output(const struct fx *f, const char *name)
+{
+	char out[HARNESS_PATH_MAX];
+
+	snprintf(out, sizeof(out), "%s/%s.out", f->dir, name);
+	assert_int_equal(harness_wait_file_contains(out, "END", FX_WAIT), 0);
+	return harness_read_file(out);
+}
+
 static void test_examples_with_fakes(void **state)
 {
 	struct fx *f = *state;
-	char dir[HARNESS_PATH_MAX], path[HARNESS_PATH_MAX], conf[2048], out[HARNESS_PATH_MAX];
+	char dir[HARNESS_PATH_MAX], path[HARNESS_PATH_MAX], conf[2048];
 	char mail[HARNESS_PATH_MAX], push[HARNESS_PATH_MAX], ha[HARNESS_PATH_MAX];
 	const char *old = getenv("PATH");
 	char *newpath, *text;
@@ -444,11 +440,10 @@ static void test_examples_with_fakes(void **state)
 	free(newpath);
 	g = fx_client(f, "guest");
 	assert_non_null(g);
-	three_failures(f, g, "guest");
+	assert_int_equal(fx_bad_signatures(f, g, "guest", 3), 0);
 
-	snprintf(out, sizeof(out), "%s/sendmail.out", f->dir);
-	assert_int_equal(harness_wait_file_contains(out, "END", FX_WAIT), 0);
-	text = harness_read_file(out);
+	text = fake_output(f, "sendmail");
+	assert_non_null(text);
 	assert_non_null(strstr(text, "ARGS: -oi -t"));
 	assert_non_null(strstr(text, "To: owner@example.org\n"));
 	assert_non_null(strstr(text, "Subject: [smartlock] lockout on front-door"));
@@ -456,9 +451,8 @@ static void test_examples_with_fakes(void **state)
 	assert_non_null(strstr(text, "\"kind\":\"lockout\""));
 	free(text);
 
-	snprintf(out, sizeof(out), "%s/curl.out", f->dir);
-	assert_int_equal(harness_wait_file_contains(out, "END", FX_WAIT), 0);
-	text = harness_read_file(out);
+	text = fake_output(f, "curl");
+	assert_non_null(text);
 	assert_non_null(strstr(text, "https://push.example.org/front-door"));
 	assert_non_null(strstr(text, "--fail"));
 	assert_non_null(strstr(text, "@" ));        /* headers from the file */
@@ -467,9 +461,8 @@ static void test_examples_with_fakes(void **state)
 	assert_non_null(strstr(text, "guest"));
 	free(text);
 
-	snprintf(out, sizeof(out), "%s/mosquitto_pub.out", f->dir);
-	assert_int_equal(harness_wait_file_contains(out, "END", FX_WAIT), 0);
-	text = harness_read_file(out);
+	text = fake_output(f, "mosquitto_pub");
+	assert_non_null(text);
 	assert_non_null(strstr(text, "-t smartlock/front-door/notify"));
 	assert_non_null(strstr(text, "-h 127.0.0.1 -p 1883"));
 	assert_non_null(strstr(text, "\"title\":\"smartlock: lockout on front-door\""));

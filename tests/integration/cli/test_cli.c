@@ -32,17 +32,22 @@ static void paths(struct fixture *f)
 	stack_enrol(&f->s, STACK_GUEST, f->guest, sizeof(f->guest));
 }
 
-static int up(void **state)
+static int stack_with(void **state, const char *agent_extra)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!stack_programs_built())
 		return -1;
 	assert_non_null(f);
-	assert_int_equal(stack_up(&f->s, NULL, NULL), 0);
+	assert_int_equal(stack_up(&f->s, agent_extra, NULL), 0);
 	paths(f);
 	*state = f;
 	return 0;
+}
+
+static int up(void **state)
+{
+	return stack_with(state, NULL);
 }
 
 /* Broker and files only: no agent, no lock. */
@@ -65,19 +70,6 @@ static int jammed(void **state)
 		return -1;
 	assert_non_null(f);
 	assert_int_equal(stack_up(&f->s, NULL, "sim_jam = unlock\nsim_actuation_ms = 100\nmove_timeout_ms = 600\n"), 0);
-	paths(f);
-	*state = f;
-	return 0;
-}
-
-static int stack_with(void **state, const char *agent_extra)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!stack_programs_built())
-		return -1;
-	assert_non_null(f);
-	assert_int_equal(stack_up(&f->s, agent_extra, NULL), 0);
 	paths(f);
 	*state = f;
 	return 0;
