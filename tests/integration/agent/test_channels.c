@@ -246,6 +246,8 @@ static void test_hanging_channel_killed(void **state)
 		assert_int_equal(fx_granted(f, o, "owner", i % 2 ? SL_ACTION_LOCK :
 				SL_ACTION_UNLOCK), 0);
 		assert_true(time_mono_ms() - t0 < 1000);
+		print_message("granted in %lld ms while the channel hangs\n",
+				(long long)(time_mono_ms() - t0));
 	}
 	assert_true(time_mono_ms() - started < 2000);
 	assert_false(process_gone(sleeper));
@@ -342,7 +344,7 @@ static int publish_login_failed(struct harness_client *plugin, int i)
 	return rc;
 }
 
-#define FLOOD_WINDOW_S 6
+#define FLOOD_WINDOW_S 3
 
 static void test_flood_is_a_few_runs(void **state)
 {
@@ -368,6 +370,7 @@ static void test_flood_is_a_few_runs(void **state)
 	assert_true(fx_send(f, o, "owner", NULL, SL_ACTION_STATUS, 0) > 0);
 	assert_int_equal(fx_response(f, o, "owner", &r, 30000), 0);
 	t1 = time_mono_ms();
+	print_message("the agent took 1,000 failed logins in %lld ms\n", (long long)(t1 - t0));
 	assert_true(t1 - t0 < FLOOD_WINDOW_S * 1000);       /* else the test proves nothing */
 	assert_int_equal(harness_wait_file_lines(runs, 3, FX_WAIT), 0);
 	/* once the window is over, the next alert runs and says how many were
