@@ -29,13 +29,15 @@ static const struct fx_user users[] = {
 #define NUSERS (sizeof(users) / sizeof(users[0]))
 
 /* Records each run: its input as one line of runs.log, its SMARTLOCK_*
- * environment as one line of env.log; then exits with $REC_EXIT. */
+ * environment and uid as one line of env.log; then exits with its first
+ * argument (0 when none). */
 static const char recorder[] =
 	"#!/bin/sh\n"
 	"d=${0%/*}\n"
 	"in=$(cat)\n"
 	"printf '%s\\n' \"$in\" >> \"$d/runs.log\"\n"
-	"printf 'kind=%s lock=%s user=%s test=%s channel=%s suppressed=%s msg=%s\\n' "
+	"printf 'uid=%s kind=%s lock=%s user=%s test=%s channel=%s suppressed=%s msg=%s\\n' "
+	"\"$(id -u)\" "
 	"\"$SMARTLOCK_ALERT_KIND\" \"$SMARTLOCK_ALERT_LOCK\" \"$SMARTLOCK_ALERT_USER\" "
 	"\"$SMARTLOCK_ALERT_TEST\" \"$SMARTLOCK_ALERT_CHANNEL\" \"$SMARTLOCK_ALERT_SUPPRESSED\" "
 	"\"$SMARTLOCK_ALERT_MESSAGE\" >> \"$d/env.log\"\n"
@@ -65,9 +67,9 @@ static const char *path_in(const struct fx *f, const char *name, char *buf, size
 	return buf;
 }
 
-/* Write the scripts, append conf (with @DIR@ for the test directory) to
- * agent.conf, start the agent and bring the lock online. */
-static void up(struct fx *f, const char *conf)
+/* Write the scripts and append conf (with @DIR@ for the test directory)
+ * to agent.conf. */
+static void prepare(struct fx *f, const char *conf)
 {
 	char path[HARNESS_PATH_MAX], *old, *text, *at;
 	size_t len;
@@ -95,9 +97,20 @@ static void up(struct fx *f, const char *conf)
 	assert_int_equal(harness_write_file(f->conf_path, text, 0600), 0);
 	free(text);
 	free(old);
+}
+
+/* Start the agent and bring the lock online. */
+static void start(struct fx *f)
+{
 	assert_int_equal(fx_start_agent(f), 0);
 	assert_int_equal(fx_heartbeat(f, true, 60), 0);
 	assert_int_equal(fx_wait_state_online(f, true, FX_WAIT), 0);
+}
+
+static void up(struct fx *f, const char *conf)
+{
+	prepare(f, conf);
+	start(f);
 }
 
 /* Line n (0-based) of a file, malloc'd. */
@@ -175,7 +188,7 @@ static void test_lockout_runs_once(void **state)
 	assert_int_equal(harness_wait_file_lines(env, 1, FX_WAIT), 0);
 	line = file_line(env, 0);
 	assert_non_null(line);
-	assert_non_null(strstr(line, "kind=lockout lock=front-door user=guest test=0 "
+	assert_non_null(strstr(line, " kind=lockout lock=front-door user=guest test=0 "
 			"channel=recorder suppressed=0 msg="));
 	free(line);
 
@@ -200,6 +213,30 @@ static void test_lockout_runs_once(void **state)
 	assert_int_equal(harness_file_lines(runs), 2);
 	harness_client_destroy(g);
 	harness_client_destroy(o);
+}
+
+/* The channel runs as the agent's user, here an unprivileged one. */
+static void test_runs_as_the_agents_user(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *g;
+	char env[HARNESS_PATH_MAX];
+	int rc;
+
+	prepare(f, "alert_1_command = @DIR@/rec.sh\nalert_1_kinds = lockout\n");
+	rc = fx_run_as(f, "nobody");
+	if (rc == 77) {
+		print_message("needs root and the user nobody: skipped\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	start(f);
+	path_in(f, "env.log", env, sizeof(env));
+	g = fx_client(f, "guest");
+	assert_non_null(g);
+	assert_int_equal(fx_bad_signatures(f, g, "guest", 3), 0);
+	assert_int_equal(harness_wait_file_contains(env, "uid=65534 kind=lockout", FX_WAIT), 0);
+	harness_client_destroy(g);
 }
 
 static bool process_gone(pid_t pid)
@@ -478,6 +515,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lockout_runs_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_as_the_agents_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hanging_channel_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_channel_retried_then_audited, setup,
 				teardown),
