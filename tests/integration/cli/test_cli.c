@@ -187,6 +187,9 @@ static void test_alert_test_channels(void **state)
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetArrayItem(arr, 1), "result")), "failed");
 	cJSON_Delete(j);
+	/* the failed channel is in the retained state watch shows at once */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "watch", "--count", "2"), 0);
+	assert_contains(f->out, "lock=online alert-channel-failed=broken\n");
 	/* owners only */
 	assert_int_equal(CTL(f, "--enrol", f->resident, "alert", "test"), 1);
 	assert_contains(f->err, "Denied");
