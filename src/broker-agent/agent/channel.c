@@ -40,6 +40,7 @@ struct channel {
 	char name[SL_NAME_MAX + 1];
 	struct channel_rate rate;
 	uint64_t suppressed;            /* left out since the last one queued */
+	struct sl_alert last_left_out;  /* the newest of them */
 	struct delivery *q[QUEUE_MAX];
 	size_t n;
 	/* the run going on */
@@ -161,6 +162,45 @@ static struct delivery *delivery_new(const struct sl_alert *al, bool test, int64
 	return d;
 }
 
+/* Queue al on c (its rate already taken), carrying how many alerts were
+ * left out before it. */
+static void queue_alert(struct channel *c, const struct sl_alert *al, uint64_t left_out,
+		int64_t now)
+{
+	struct delivery *d = delivery_new(al, false, now);
+
+	if (!d) {
+		sl_log(SL_LOG_ERROR, "alert channel %s: out of memory", c->name);
+		return;
+	}
+	d->suppressed = left_out;
+	queue_put(c, d, false);
+}
+
+static void leave_out(struct channel *c, const struct agent_channel_conf *cf,
+		const struct sl_alert *al)
+{
+	if (c->suppressed++ == 0)
+		sl_log(SL_LOG_NOTICE, "alert channel %s: more than %lld alerts in %lld s; the "
+				"rest wait for the window to end", c->name, (long long)cf->rate_max,
+				(long long)cf->rate_window);
+	c->last_left_out = *al;
+}
+
+/* The window ended with alerts left out: run the last of them, counting
+ * the others, so the owner learns how the flood ended. */
+static void flush_left_out(struct agent *a, struct channel *c, int64_t now)
+{
+	const struct agent_channel_conf *cf = conf_of(a, c);
+
+	if (!c->suppressed || c->n == QUEUE_MAX ||
+			now - c->rate.window_start < cf->rate_window * 1000 ||
+			!channel_rate_take(&c->rate, now, cf->rate_max, cf->rate_window * 1000))
+		return;
+	queue_alert(c, &c->last_left_out, c->suppressed - 1, now);
+	c->suppressed = 0;
+}
+
 void channel_alert(struct agent *a, const struct sl_alert *al)
 {
 	struct channel_set *s = a->channels;
@@ -169,26 +209,16 @@ void channel_alert(struct agent *a, const struct sl_alert *al)
 	for (size_t i = 0; s && i < s->n; i++) {
 		struct channel *c = &s->ch[i];
 		const struct agent_channel_conf *cf = conf_of(a, c);
-		struct delivery *d;
 
 		if (!(cf->kinds & (UINT32_C(1) << al->kind)))
 			continue;
 		if (c->n == QUEUE_MAX ||
 				!channel_rate_take(&c->rate, now, cf->rate_max, cf->rate_window * 1000)) {
-			if (c->suppressed++ == 0)
-				sl_log(SL_LOG_NOTICE, "alert channel %s: more than %lld alerts in %lld s; "
-						"the next are not sent until the window ends", c->name,
-						(long long)cf->rate_max, (long long)cf->rate_window);
+			leave_out(c, cf, al);
 			continue;
 		}
-		d = delivery_new(al, false, now);
-		if (!d) {
-			sl_log(SL_LOG_ERROR, "alert channel %s: out of memory", c->name);
-			continue;
-		}
-		d->suppressed = c->suppressed;
+		queue_alert(c, al, c->suppressed, now);
 		c->suppressed = 0;
-		queue_put(c, d, false);
 	}
 }
 
@@ -497,6 +527,7 @@ static void reap(struct agent *a, struct channel *c, int64_t now)
 
 static void service_one(struct agent *a, struct channel *c, int64_t now)
 {
+	flush_left_out(a, c, now);
 	if (c->pid > 0) {
 		write_input(c);
 		reap(a, c, now);
@@ -540,6 +571,9 @@ int64_t channel_next_deadline(const struct agent *a, int64_t fallback)
 			d = c->kill_at;
 		if (c->pid == 0 && c->n > 0 && c->q[0]->next < d)
 			d = c->q[0]->next;
+		if (c->suppressed && c->n < QUEUE_MAX &&
+				c->rate.window_start + conf_of(a, c)->rate_window * 1000 < d)
+			d = c->rate.window_start + conf_of(a, c)->rate_window * 1000;
 	}
 	return d;
 }
