@@ -159,6 +159,7 @@ enum sl_admin_op {
 	SL_ADMIN_HEALTH_CHECK,  /* "health-check" */
 	SL_ADMIN_LOCK_RESET,    /* "lock-reset" */
 	SL_ADMIN_LOG_PAGE,      /* "log-page" */
+	SL_ADMIN_ALERT_TEST,    /* "alert-test": a test alert through every channel */
 	SL_ADMIN_OP_COUNT_
 };
 
@@ -274,13 +275,17 @@ struct sl_heartbeat {
 
 /* ---- state: agent -> all, retained ----
  * {"v":1,"state":"LOCKED","door":"closed","by":"owner","since":...,
- *  "online":true} ; by is "" when unknown. */
+ *  "online":true,"channel_failed":"mail","channel_failed_at":...} ; by is
+ * "" when unknown; channel_failed names an alert channel whose last alert
+ * could not be delivered (absent while every channel works). */
 struct sl_state_msg {
 	enum sl_lock_state state;
 	enum sl_door door;
 	char by[SL_NAME_MAX + 1];
 	int64_t since;
 	bool online;
+	char channel_failed[SL_NAME_MAX + 1];
+	int64_t channel_failed_at;      /* ms, 0 = absent */
 };
 
 /* ---- securityAlert: agent -> owners ----

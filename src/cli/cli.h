@@ -102,6 +102,21 @@ int cli_wait_response(struct sl_client *c, int64_t id, int64_t deadline,
 int cli_wait_admin(struct sl_client *c, int64_t id, int64_t deadline,
 		struct sl_admin_res *r);
 
+/* Send an admin request and wait for its answer, whatever its result: 0
+ * with *r filled (the caller finishes it), else the exit code with the
+ * reason printed. */
+int cli_admin_exchange(struct sl_client *c, const struct cli_opts *o,
+		struct sl_admin_req *req, struct sl_admin_res *r);
+
+/* Connect, send op (no arguments) and wait for its answer, whatever its
+ * result: 0 with *r filled (the caller finishes it), else the exit code
+ * with the reason printed. */
+int cli_admin_op(struct cli_opts *o, enum sl_admin_op op, struct sl_admin_res *r);
+
+/* 0 when r says ok; otherwise print its sentence (about name) on stderr,
+ * finish r and return the exit code it maps to. */
+int cli_admin_outcome(struct sl_admin_res *r, const char *name);
+
 /* Send an admin request and wait for its answer: 0 when the agent said
  * ok (*r to finish), else the exit code with the sentence printed. */
 int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admin_req *req,
@@ -119,5 +134,6 @@ int cmd_users(struct cli_opts *o);
 int cmd_log(struct cli_opts *o);
 int cmd_health(struct cli_opts *o);
 int cmd_lock_reset(struct cli_opts *o);
+int cmd_alert(struct cli_opts *o);
 
 #endif

@@ -197,20 +197,13 @@ int cmd_status(struct cli_opts *o)
 
 static int run_admin_simple(struct cli_opts *o, enum sl_admin_op op)
 {
-	static const enum sl_topic_kind kinds[] = {SL_TOPIC_ADMIN_RES};
-	struct sl_client *c;
-	struct sl_admin_req req;
 	struct sl_admin_res res;
 	char sentence[WORDS_MAX];
 	int rc;
 
-	rc = cli_connect(o, kinds, 1, &c, NULL, NULL);
-	if (rc != EXIT_GRANTED)
-		return rc;
-	memset(&req, 0, sizeof(req));
-	req.op = op;
-	rc = cli_admin_call(c, o, &req, "", &res);
-	client_destroy(c);
+	rc = cli_admin_op(o, op, &res);
+	if (rc == EXIT_GRANTED)
+		rc = cli_admin_outcome(&res, "");
 	if (rc != EXIT_GRANTED)
 		return rc;
 	if (o->json) {

@@ -31,9 +31,10 @@ static void line_state(const struct sl_state_msg *s, bool json)
 		free(enc);
 		return;
 	}
-	cli_print("%s state %s door=%s by=%s lock=%s", stamp(s->since, t, sizeof(t)),
+	cli_print("%s state %s door=%s by=%s lock=%s%s%s", stamp(s->since, t, sizeof(t)),
 			words_state(s->state), words_door(s->door), s->by[0] ? s->by : "-",
-			s->online ? "online" : "offline");
+			s->online ? "online" : "offline",
+			s->channel_failed[0] ? " alert-channel-failed=" : "", s->channel_failed);
 }
 
 static void line_health(const struct sl_heartbeat *h, bool json)

@@ -29,6 +29,7 @@ static int cmd_version(struct cli_opts *o);
 
 /* Sorted by strcmp on name for bsearch. */
 static const struct cli_cmd commands[] = {
+	{"alert", cmd_alert, NULL, 0, 1, 1, "alert test"},
 	{"health", cmd_health, NULL, 0, 0, 0, "health"},
 	{"help", cmd_help, NULL, 0, 0, 1, "help"},
 	{"init", NULL, site_cmd_init, 0, 0, 0, "init DIR [options] (see smartlockctl-init(1))"},

@@ -187,12 +187,11 @@ int cli_wait_admin(struct sl_client *c, int64_t id, int64_t deadline,
 	return rc;
 }
 
-int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admin_req *req,
-		const char *name, struct sl_admin_res *r)
+int cli_admin_exchange(struct sl_client *c, const struct cli_opts *o,
+		struct sl_admin_req *req, struct sl_admin_res *r)
 {
 	int64_t id;
 	int64_t deadline = time_mono_ms() + o->timeout_ms;
-	char sentence[WORDS_MAX];
 	enum sl_err err;
 	int rc;
 
@@ -204,19 +203,48 @@ int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admi
 		return EXIT_BROKER;
 	}
 	rc = cli_wait_admin(c, id, deadline, r);
-	if (rc == EXIT_TIMEOUT) {
+	if (rc == EXIT_TIMEOUT)
 		cli_error("timed out: no answer from the agent within %lld s",
 				(long long)(o->timeout_ms / 1000));
-		return rc;
-	}
+	return rc;
+}
+
+int cli_admin_op(struct cli_opts *o, enum sl_admin_op op, struct sl_admin_res *r)
+{
+	static const enum sl_topic_kind kinds[] = {SL_TOPIC_ADMIN_RES};
+	struct sl_admin_req req;
+	struct sl_client *c;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = cli_connect(o, kinds, 1, &c, NULL, NULL);
 	if (rc != EXIT_GRANTED)
 		return rc;
-	if (r->result != SL_RESULT_OK) {
-		words_admin(r, name, time_now_ms(), sentence, sizeof(sentence));
-		fprintf(stderr, "%s\n", sentence);
-		rc = client_exit_for(r->result, r->reason);
-		proto_admin_res_finish(r);
-		return rc;
-	}
-	return EXIT_GRANTED;
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	rc = cli_admin_exchange(c, o, &req, r);
+	client_destroy(c);
+	return rc;
+}
+
+int cli_admin_outcome(struct sl_admin_res *r, const char *name)
+{
+	char sentence[WORDS_MAX];
+	int rc;
+
+	if (r->result == SL_RESULT_OK)
+		return EXIT_GRANTED;
+	words_admin(r, name, time_now_ms(), sentence, sizeof(sentence));
+	fprintf(stderr, "%s\n", sentence);
+	rc = client_exit_for(r->result, r->reason);
+	proto_admin_res_finish(r);
+	return rc;
+}
+
+int cli_admin_call(struct sl_client *c, const struct cli_opts *o, struct sl_admin_req *req,
+		const char *name, struct sl_admin_res *r)
+{
+	int rc = cli_admin_exchange(c, o, req, r);
+
+	return rc != EXIT_GRANTED ? rc : cli_admin_outcome(r, name);
 }

@@ -199,6 +199,7 @@ static const struct admin_words admin_done[SL_ADMIN_OP_COUNT_] = {
 	[SL_ADMIN_HEALTH_CHECK] = {"health check sent to the lock", 0},
 	[SL_ADMIN_LOCK_RESET] = {"the lock is re-homing its bolt", 0},
 	[SL_ADMIN_LOG_PAGE] = {"log page received", 0},
+	[SL_ADMIN_ALERT_TEST] = {"the test alert went through every channel", 0},
 };
 
 char *words_admin(const struct sl_admin_res *r, const char *name, int64_t now_ms,

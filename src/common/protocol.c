@@ -128,6 +128,7 @@ static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
 	[SL_ADMIN_HEALTH_CHECK] = "health-check",
 	[SL_ADMIN_LOCK_RESET] = "lock-reset",
 	[SL_ADMIN_LOG_PAGE] = "log-page",
+	[SL_ADMIN_ALERT_TEST] = "alert-test",
 };
 
 static const char *const login_reason_names[SL_LOGIN_REASON_COUNT_] = {
@@ -793,6 +794,11 @@ static const struct field state_fields[] = {
 		.offset = offsetof(struct sl_state_msg, since), .min = 0, .max = SL_TIME_MAX},
 	{.name = "online", .kind = FK_BOOL, .need = NEED_REQUIRED,
 		.offset = offsetof(struct sl_state_msg, online)},
+	{.name = "channel_failed", .kind = FK_NAME, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_state_msg, channel_failed), .size = SL_NAME_MAX + 1},
+	{.name = "channel_failed_at", .kind = FK_INT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_state_msg, channel_failed_at), .min = 0,
+		.max = SL_TIME_MAX},
 };
 
 static const struct field alert_fields[] = {

@@ -1,5 +1,5 @@
 /* panel_health.c - is the lock online, how old is its heartbeat, is the
- * broker connected, does the agent answer. */
+ * broker connected, does the agent answer, do its alert channels work. */
 #include <stdlib.h>
 
 #include "smartlock/timeutil.h"
@@ -76,6 +76,13 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		row(t, r, i++, "Agent", tui_attr(t, COLOR_GOOD), v);
 	} else {
 		row(t, r, i++, "Agent", tui_attr(t, COLOR_WARN), "not heard yet");
+	}
+
+	/* an alert channel the agent could not deliver through (channel.h) */
+	if (m->have_state && m->state.channel_failed[0]) {
+		snprintf(v, sizeof(v), "%s FAILED %s", m->state.channel_failed,
+				text_ago(m->state.channel_failed_at, now, ago, sizeof(ago)));
+		row(t, r, i++, "Channel", tui_attr(t, COLOR_BAD) | A_BOLD, v);
 	}
 
 	if (m->have_health && m->health.online) {

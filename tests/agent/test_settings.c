@@ -99,6 +99,70 @@ static void test_refusals(void **state)
 	assert_int_equal(load("colour = blue\n", &s, &err), SL_ERR_CONFIG_KEY);
 }
 
+/* Alert channels: the command split into words, kinds, limits, names. */
+static void test_channels(void **state)
+{
+	struct agent_settings s;
+	struct sl_config_error err;
+	char name[SL_NAME_MAX + 1];
+
+	(void)state;
+	settings_defaults(&s);
+	assert_int_equal(s.channels[0].command.argc, 0);
+	assert_int_equal(s.channels[0].rate_max, 5);
+	assert_int_equal(s.channels[0].rate_window, 600);
+	assert_int_equal(s.channels[0].timeout, 10);
+	assert_int_equal(s.channels[0].retry_for, 600);
+	assert_int_equal(s.channels[7].kinds, (1u << SL_ALERT_COUNT_) - 1);
+	assert_int_equal(load(
+		"alert_1_command = /usr/lib/smartlock/alert-mail   owner@example.org  -v\n"
+		"alert_1_kinds = lockout, login-failed,audit-failure\n"
+		"alert_1_rate_max = 2\nalert_1_rate_window = 3600\n"
+		"alert_1_timeout = 3\nalert_1_retry_for = 0\n"
+		"alert_8_command = \"/opt/x y/push\"\nalert_8_name = phone\n"
+		"alert_2_kinds = all\n", &s, &err), SL_OK);
+	assert_int_equal(s.channels[0].command.argc, 3);
+	assert_string_equal(settings_command_word(&s.channels[0].command, 0),
+			"/usr/lib/smartlock/alert-mail");
+	assert_string_equal(settings_command_word(&s.channels[0].command, 1),
+			"owner@example.org");
+	assert_string_equal(settings_command_word(&s.channels[0].command, 2), "-v");
+	assert_int_equal(s.channels[0].kinds, 1u << SL_ALERT_LOCKOUT |
+			1u << SL_ALERT_LOGIN_FAILED | 1u << SL_ALERT_AUDIT_FAILURE);
+	assert_int_equal(s.channels[0].rate_max, 2);
+	assert_int_equal(s.channels[0].rate_window, 3600);
+	assert_int_equal(s.channels[0].timeout, 3);
+	assert_int_equal(s.channels[0].retry_for, 0);
+	/* no quoting inside a command: blanks always separate words */
+	assert_int_equal(s.channels[7].command.argc, 2);
+	assert_string_equal(settings_command_word(&s.channels[7].command, 0), "/opt/x");
+	settings_channel_name(&s, 0, name, sizeof(name));
+	assert_string_equal(name, "alert-mail");
+	settings_channel_name(&s, 7, name, sizeof(name));
+	assert_string_equal(name, "phone");
+	assert_int_equal(s.channels[1].command.argc, 0);
+
+	assert_int_equal(load("alert_1_command = alert-mail\n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_string_equal(err.key, "alert_1_command");
+	assert_non_null(strstr(err.msg, "absolute path"));
+	assert_int_equal(load("alert_1_command = \n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_3_command = /a 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+			&s, &err), SL_ERR_CONFIG_VALUE);
+	assert_non_null(strstr(err.msg, "at most 16 words"));
+	assert_int_equal(load("alert_2_kinds = lockout,burglar\n", &s, &err),
+			SL_ERR_CONFIG_VALUE);
+	assert_non_null(strstr(err.msg, "burglar"));
+	assert_int_equal(load("alert_2_kinds = lockout;jammed\n", &s, &err),
+			SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_2_kinds = lockout,\n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_1_rate_max = 0\n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_1_timeout = 0\n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_1_name = a b\n", &s, &err), SL_ERR_CONFIG_VALUE);
+	assert_int_equal(load("alert_9_command = /bin/true\n", &s, &err), SL_ERR_CONFIG_KEY);
+	assert_int_equal(load("alert_1_command = /bin/true\nalert_1_command = /bin/false\n",
+			&s, &err), SL_ERR_CONFIG_KEY);
+}
+
 /* Every key the example documents exists and its documented default
  * parses: uncomment each "#key = value" line and load the result. */
 static void test_example_file(void **state)
@@ -134,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_example_file),
 	};
 

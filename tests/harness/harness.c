@@ -295,6 +295,30 @@ int harness_wait_file_contains(const char *path, const char *needle, int timeout
 	}
 }
 
+size_t harness_file_lines(const char *path)
+{
+	char *text = harness_read_file(path);
+	size_t n = 0;
+
+	for (const char *p = text; p && *p; p++)
+		n += *p == '\n';
+	free(text);
+	return n;
+}
+
+int harness_wait_file_lines(const char *path, size_t n, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (harness_file_lines(path) >= n)
+			return 0;
+		if (now_ms() >= deadline)
+			return -1;
+		backoff(5);
+	}
+}
+
 /* ---- the broker ---- */
 
 int harness_free_port(void)

@@ -99,6 +99,13 @@ bool harness_proc_alive(struct harness_proc *p);
  * program's log), re-reading on change, up to timeout_ms. 0 or -1. */
 int harness_wait_file_contains(const char *path, const char *needle, int timeout_ms);
 
+/* Lines in the file at path (0 when it does not exist). */
+size_t harness_file_lines(const char *path);
+
+/* Wait until the file at path has at least n lines, up to timeout_ms.
+ * 0 or -1. */
+int harness_wait_file_lines(const char *path, size_t n, int timeout_ms);
+
 /* ---- MQTT clients ---- */
 
 struct harness_msg {

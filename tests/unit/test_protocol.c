@@ -96,6 +96,8 @@ static void assert_state_equal(const struct sl_state_msg *a, const struct sl_sta
 	assert_string_equal(a->by, b->by);
 	assert_int_equal(a->since, b->since);
 	assert_int_equal(a->online, b->online);
+	assert_string_equal(a->channel_failed, b->channel_failed);
+	assert_int_equal(a->channel_failed_at, b->channel_failed_at);
 }
 
 static void assert_alert_equal(const struct sl_alert *a, const struct sl_alert *b)
@@ -331,6 +333,21 @@ static void test_round_trip_state(void **state)
 	assert_string_equal(text, "{\"v\":1,\"state\":\"UNKNOWN\",\"online\":false}");
 	assert_int_equal(proto_decode_state(text, strlen(text), &out, NULL), SL_OK);
 	assert_state_equal(&unknown, &out);
+	free(text);
+
+	/* an alert channel that failed */
+	snprintf(in.channel_failed, sizeof(in.channel_failed), "phone");
+	in.channel_failed_at = T0 + 1;
+	text = proto_encode_state(&in);
+	assert_non_null(text);
+	assert_non_null(strstr(text, ",\"online\":true,\"channel_failed\":\"phone\","
+			"\"channel_failed_at\":1795000000124}"));
+	assert_int_equal(proto_decode_state(text, strlen(text), &out, NULL), SL_OK);
+	assert_state_equal(&in, &out);
+	free(text);
+	text = strdup("{\"v\":1,\"state\":\"LOCKED\",\"online\":true,"
+			"\"channel_failed\":\"a b\"}");
+	assert_int_not_equal(proto_decode_state(text, strlen(text), &out, NULL), SL_OK);
 	free(text);
 }
 

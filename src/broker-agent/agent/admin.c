@@ -11,6 +11,7 @@
 #include "smartlock/timeutil.h"
 #include "admin.h"
 #include "admin_ops.h"
+#include "channel.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "relay.h"
@@ -147,6 +148,25 @@ static void op_log_page(struct admin_ctx *c)
 				(unsigned long long)from);
 }
 
+static void op_alert_test(struct admin_ctx *c)
+{
+	switch (channel_test(c->a, c->l->id, c->user, c->req->time)) {
+	case CHANNEL_TEST_STARTED:
+		admin_result(c, SL_RESULT_PROGRESS, SL_REASON_NONE, "Testing %zu alert channels.",
+				channel_count(c->a));
+		c->deferred = true;
+		break;
+	case CHANNEL_TEST_NONE:
+		admin_result(c, SL_RESULT_ERROR, SL_REASON_NONE, "No alert channel is configured "
+				"(alert_1_command in agent.conf).");
+		break;
+	case CHANNEL_TEST_BUSY:
+		admin_result(c, SL_RESULT_ERROR, SL_REASON_BUSY, "An alert test is already "
+				"running; try again.");
+		break;
+	}
+}
+
 /* ---- dispatch ---- */
 
 struct admin_op {
@@ -155,6 +175,7 @@ struct admin_op {
 };
 
 static const struct admin_op ops[] = {
+	{"alert-test", op_alert_test},
 	{"health-check", op_health_check},
 	{"lock-reset", op_lock_reset},
 	{"lockout-reset", op_lockout_reset},
@@ -287,6 +308,28 @@ out:
 		memset(c.res.data_json, 0, strlen(c.res.data_json));
 	proto_admin_res_finish(&c.res);
 	memset(&req, 0, sizeof(req));
+}
+
+void admin_alert_test_done(struct agent *a, const char *lock, const char *user, int64_t req,
+		enum sl_result result, const char *msg, char *data_json)
+{
+	struct sl_admin_req r;
+	struct admin_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	c.a = a;
+	c.l = agent_lock(a, lock);
+	c.user = user;
+	c.req = &r;
+	r.time = req;
+	c.res.id = req;
+	c.res.op = SL_ADMIN_ALERT_TEST;
+	c.res.data_json = data_json;
+	admin_result(&c, result, SL_REASON_NONE, "%s", msg);
+	if (c.l)
+		answer(&c);
+	proto_admin_res_finish(&c.res);
 }
 
 void admin_pending_done(struct agent *a, struct lock_ctx *l, const struct pending *p,

@@ -18,4 +18,9 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 void admin_pending_done(struct agent *a, struct lock_ctx *l, const struct pending *p,
 		enum sl_result result, enum sl_reason reason, const char *msg);
 
+/* The alert test of user's request req on lock is over (channel.c):
+ * answer it with result, msg and data_json (taken, may be NULL). */
+void admin_alert_test_done(struct agent *a, const char *lock, const char *user, int64_t req,
+		enum sl_result result, const char *msg, char *data_json);
+
 #endif

@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "budget.h"
 #include "clock.h"
+#include "channel.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -128,6 +129,7 @@ static enum agent_exit setup_signals(struct agent *a)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);       /* an alert channel's run ended */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return AGENT_EXIT_RUNTIME;
 	a->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -204,6 +206,8 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 		sl_log(SL_LOG_ERROR, "cannot set up signal handling: %s", strerror(errno));
 		return x;
 	}
+	if (!channel_init(a))
+		return AGENT_EXIT_CONFIG;
 	a->mqtt = mqtt_create(&a->set, &a->inbox);
 	if (!a->mqtt) {
 		sl_log(SL_LOG_ERROR, "cannot create the MQTT client");
@@ -215,6 +219,7 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 void agent_finish(struct agent *a)
 {
 	mqtt_destroy(a->mqtt);
+	channel_finish(a);
 	inbox_clear(&a->inbox);
 	report_finish(a);
 	audit_close(a->audit);
@@ -513,6 +518,8 @@ static void handle_signals(struct agent *a)
 	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			a->reload = true;
+		else if (si.ssi_signo == SIGCHLD)
+			;       /* channel_service() reaps on this pass */
 		else
 			a->stop = true;
 	}
@@ -557,6 +564,7 @@ enum agent_exit agent_run(struct agent *a)
 		if (a->set.audit_min_free_kb && a->space_checked + 1000 < deadline)
 			deadline = a->space_checked + 1000;
 		deadline = budget_tick(a, now, deadline);
+		deadline = channel_next_deadline(a, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -597,6 +605,7 @@ enum agent_exit agent_run(struct agent *a)
 		}
 		check_users_file(a, now);
 		auditgap_check_space(a, now);
+		channel_service(a, now);
 		if (a->reload) {
 			a->reload = false;
 			agent_reload_users(a);

@@ -72,6 +72,7 @@ struct lock_ctx {
 };
 
 struct mqtt_link;
+struct channel_set;
 
 /* An audit line waiting to be published on the log topic (report.h). */
 struct log_out {
@@ -148,6 +149,7 @@ struct agent {
 	int64_t clock_offset;
 	bool clock_known;
 	int64_t clock_stepped_at;       /* monotonic ms; 0 = never */
+	struct channel_set *channels;   /* alert channels (channel.h) */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

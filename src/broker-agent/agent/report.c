@@ -7,6 +7,7 @@
 
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
+#include "channel.h"
 #include "mqtt.h"
 #include "auditgap.h"
 #include "report.h"
@@ -216,6 +217,8 @@ void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
 					proto_alert_name(kind), a->locks[i].id);
 		free(payload);
 	}
+	snprintf(al.lock, sizeof(al.lock), "%s", lock ? lock : a->nlocks == 1 ? a->locks[0].id : "");
+	channel_alert(a, &al);
 	if (kind == SL_ALERT_AUDIT_FAILURE)
 		return;         /* it could not be written anyway */
 	memset(&rec, 0, sizeof(rec));
@@ -252,6 +255,7 @@ void report_state(struct agent *a, struct lock_ctx *l)
 	char *payload;
 
 	l->state.online = l->link == LINK_ONLINE;
+	channel_state(a, &l->state);
 	payload = proto_encode_state(&l->state);
 	if (!payload)
 		return;

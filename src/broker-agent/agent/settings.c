@@ -86,14 +86,127 @@ static enum sl_err parse_level(const char *value, void *field, char *msg, size_t
 	return SL_OK;
 }
 
+enum sl_err settings_parse_command(const char *value, struct agent_command *out,
+		char *msg, size_t size)
+{
+	const char *p = value;
+	size_t used = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t");
+		if (out->argc == AGENT_CHANNEL_ARGS_MAX) {
+			snprintf(msg, size, "at most %d words (the program and its arguments)",
+					AGENT_CHANNEL_ARGS_MAX);
+			return SL_ERR_CONFIG_VALUE;
+		}
+		if (used + n + 1 > sizeof(out->words)) {
+			snprintf(msg, size, "the command is too long");
+			return SL_ERR_CONFIG_VALUE;
+		}
+		memcpy(out->words + used, p, n);
+		out->words[used + n] = '\0';
+		used += n + 1;
+		out->argc++;
+		p += n;
+	}
+	if (out->argc == 0 || out->words[0] != '/') {
+		out->argc = 0;
+		snprintf(msg, size, "expected the absolute path of a program, then its arguments "
+				"(run without a shell)");
+		return SL_ERR_CONFIG_VALUE;
+	}
+	return SL_OK;
+}
+
+const char *settings_command_word(const struct agent_command *cmd, size_t i)
+{
+	const char *w = cmd->words;
+
+	while (i-- > 0)
+		w += strlen(w) + 1;
+	return w;
+}
+
+static enum sl_err parse_command(const char *value, void *field, char *msg, size_t size)
+{
+	return settings_parse_command(value, field, msg, size);
+}
+
+/* "all", or alert kind names separated by commas. */
+static enum sl_err parse_kinds(const char *value, void *field, char *msg, size_t size)
+{
+	uint32_t mask = 0;
+	const char *p = value;
+
+	if (strcmp(value, "all") == 0) {
+		mask = (UINT32_C(1) << SL_ALERT_COUNT_) - 1;
+		memcpy(field, &mask, sizeof(mask));
+		return SL_OK;
+	}
+	for (;;) {
+		char name[32];
+		enum sl_alert_kind k;
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, ", \t");
+		if (n == 0 || n >= sizeof(name)) {
+			snprintf(msg, size, "expected \"all\" or alert kinds separated by commas");
+			return SL_ERR_CONFIG_VALUE;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (proto_alert_parse(name, &k) != SL_OK) {
+			snprintf(msg, size, "\"%s\" is not an alert kind (see smartlock-agent(8))",
+					name);
+			return SL_ERR_CONFIG_VALUE;
+		}
+		mask |= UINT32_C(1) << k;
+		p += n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',') {
+			snprintf(msg, size, "expected ',' between alert kinds");
+			return SL_ERR_CONFIG_VALUE;
+		}
+	}
+	memcpy(field, &mask, sizeof(mask));
+	return SL_OK;
+}
+
 #define OFF(f) offsetof(struct agent_settings, f)
 #define STR(name, f) {name, SL_CFG_STRING, false, OFF(f), sizeof(((struct agent_settings *)0)->f), 0, 0, NULL}
 #define INT(name, f, lo, hi) {name, SL_CFG_INT, false, OFF(f), 0, lo, hi, NULL}
+
+/* The keys of alert channel n (1-based), i its index: sorted by name. */
+#define CHANNEL(n, i) \
+	{"alert_" #n "_command", SL_CFG_CUSTOM, false, OFF(channels[i].command), 0, 0, 0, \
+		parse_command}, \
+	{"alert_" #n "_kinds", SL_CFG_CUSTOM, false, OFF(channels[i].kinds), 0, 0, 0, \
+		parse_kinds}, \
+	{"alert_" #n "_name", SL_CFG_NAME, false, OFF(channels[i].name), SL_NAME_MAX + 1, \
+		0, 0, NULL}, \
+	INT("alert_" #n "_rate_max", channels[i].rate_max, 1, 1000), \
+	INT("alert_" #n "_rate_window", channels[i].rate_window, 1, 86400 * 7), \
+	INT("alert_" #n "_retry_for", channels[i].retry_for, 0, 86400), \
+	INT("alert_" #n "_timeout", channels[i].timeout, 1, 3600)
 
 /* Sorted by name (bsearch in config_parse). */
 static const struct sl_config_key keys[] = {
 	INT("abuse_alert_interval", abuse_alert_interval, 1, 86400),
 	INT("actuation_window_ms", actuation_window_ms, 100, 60000),
+	CHANNEL(1, 0), CHANNEL(2, 1), CHANNEL(3, 2), CHANNEL(4, 3),
+	CHANNEL(5, 4), CHANNEL(6, 5), CHANNEL(7, 6), CHANNEL(8, 7),
 	INT("audit_aggregate_window", audit_aggregate_window, 0, 3600),
 	INT("audit_budget_bytes", audit_budget_bytes, 0, INT64_C(1) << 40),
 	INT("audit_min_free_kb", audit_min_free_kb, 0, INT64_C(1) << 40),
@@ -169,6 +282,33 @@ void settings_defaults(struct agent_settings *s)
 	s->log_level = SL_LOG_NOTICE;
 	s->stranger_fail_threshold = 3;
 	s->stranger_fail_window = 300;
+	for (size_t i = 0; i < AGENT_CHANNELS_MAX; i++) {
+		struct agent_channel_conf *c = &s->channels[i];
+
+		c->kinds = (UINT32_C(1) << SL_ALERT_COUNT_) - 1;
+		c->rate_max = 5;
+		c->rate_window = 600;
+		c->timeout = 10;
+		c->retry_for = 600;
+	}
+}
+
+void settings_channel_name(const struct agent_settings *s, size_t i, char *buf, size_t size)
+{
+	const struct agent_channel_conf *c = &s->channels[i];
+	const char *prog, *base;
+
+	if (c->name[0]) {
+		snprintf(buf, size, "%s", c->name);
+		return;
+	}
+	prog = settings_command_word(&c->command, 0);
+	base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	if (c->command.argc > 0 && topic_check_name(base) == SL_OK)
+		snprintf(buf, size, "%s", base);
+	else
+		snprintf(buf, size, "alert-%zu", i + 1);
 	s->stranger_lockout_duration = 300;
 	s->stranger_lockout_serves_residents = true;
 	s->abuse_alert_interval = 300;

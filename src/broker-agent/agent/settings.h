@@ -24,6 +24,27 @@ struct agent_lock_list {
 	char ids[AGENT_LOCKS_MAX][SL_NAME_MAX + 1];
 };
 
+#define AGENT_CHANNELS_MAX 8     /* alert_1_* .. alert_8_* */
+#define AGENT_CHANNEL_ARGS_MAX 16
+
+/* An alert channel's program and arguments: argc words, each ended by a
+ * NUL, one after the other in words (no shell, no quoting). */
+struct agent_command {
+	char words[SL_CONFIG_LINE_MAX];
+	size_t argc;                    /* 0 = the channel is not configured */
+};
+
+/* One alert channel (alert_N_* keys; smartlock-agent(8), ALERT CHANNELS). */
+struct agent_channel_conf {
+	struct agent_command command;
+	char name[SL_NAME_MAX + 1];     /* "" = the program's file name */
+	uint32_t kinds;                 /* bit per enum sl_alert_kind sent */
+	int64_t rate_max;               /* alerts run per rate_window */
+	int64_t rate_window;            /* s */
+	int64_t timeout;                /* s a run may take before it is killed */
+	int64_t retry_for;              /* s a failed alert is retried for */
+};
+
 struct agent_settings {
 	char broker_socket[SL_PATH_MAX];
 	char broker_host[256];
@@ -69,6 +90,7 @@ struct agent_settings {
 	int64_t audit_budget_bytes;     /* 0 = no budget */
 	int64_t command_expiry_ms;      /* a command's lifetime at the lock */
 	int64_t actuation_window_ms;    /* oldest request a command is signed for */
+	struct agent_channel_conf channels[AGENT_CHANNELS_MAX];
 };
 
 void settings_defaults(struct agent_settings *s);
@@ -82,6 +104,17 @@ enum sl_err settings_load(const char *path, struct agent_settings *s,
  * (command_expiry_ms + SL_CLOCK_TOLERANCE_MAX + SL_COMMAND_MARGIN), so a
  * command reported as not answered can no longer be carried out. */
 int64_t settings_first_answer_ms(const struct agent_settings *s);
+/* Split a channel command line into out (blanks separate words; no
+ * quoting); the program must be an absolute path. On error msg says why. */
+enum sl_err settings_parse_command(const char *value, struct agent_command *out,
+		char *msg, size_t size);
+
+/* The i-th word of cmd (i < cmd->argc). */
+const char *settings_command_word(const struct agent_command *cmd, size_t i);
+
+/* The name a channel is shown by: alert_N_name, else its program's file
+ * name when that is a valid name, else "alert-N". */
+void settings_channel_name(const struct agent_settings *s, size_t i, char *buf, size_t size);
 
 /* Index of lock in the served list, or -1. */
 int settings_lock_index(const struct agent_settings *s, const char *lock);

@@ -1,10 +1,13 @@
 /* fixture.c - the common set-up of the smartlock-agent integration tests. */
+#include <ftw.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "smartlock/timeutil.h"
 #include "common_setup.h"
@@ -189,14 +192,47 @@ static const char *agent_path(char *buf, size_t size)
 	return harness_build_path(buf, size, "src/broker-agent/agent/smartlock-agent");
 }
 
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return lchown(path, chown_uid, chown_gid);
+}
+
+int fx_run_as(struct fx *f, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (geteuid() != 0 || !pw)
+		return 77;
+	chown_uid = pw->pw_uid;
+	chown_gid = pw->pw_gid;
+	if (nftw(f->dir, chown_one, 16, FTW_PHYS) != 0 ||
+			chmod(f->broker.socket_path, 0777) != 0)
+		return -1;
+	f->run_as = user;
+	return 0;
+}
+
 int fx_start_agent(struct fx *f)
 {
-	char exe[HARNESS_PATH_MAX];
+	char exe[HARNESS_PATH_MAX], uid[24], gid[24];
 	char *argv[] = {(char *)agent_path(exe, sizeof(exe)), "-c", f->conf_path, NULL};
+	char *as[] = {"/usr/bin/setpriv", uid, gid, "--clear-groups", "--", exe, "-c",
+		f->conf_path, NULL};
+	struct passwd *pw = f->run_as ? getpwnam(f->run_as) : NULL;
 
+	if (pw) {
+		snprintf(uid, sizeof(uid), "--reuid=%u", (unsigned)pw->pw_uid);
+		snprintf(gid, sizeof(gid), "--regid=%u", (unsigned)pw->pw_gid);
+	}
 	f->starts++;
 	snprintf(f->agent_log, sizeof(f->agent_log), "%s/agent-%d.log", f->dir, f->starts);
-	if (harness_proc_start(&f->agent, f->agent_log, argv, NULL) != 0)
+	if (harness_proc_start(&f->agent, f->agent_log, pw ? as : argv, NULL) != 0)
 		return -1;
 	for (int i = 0; i < 100; i++) {
 		if (harness_wait_file_contains(f->agent_log, "smartlock-agent: ready", 100) == 0)
@@ -526,6 +562,23 @@ int fx_wait_log(struct fx *f, const char *needle, int timeout_ms)
 		if (match)
 			return 0;
 	}
+}
+
+int fx_bad_signatures(struct fx *f, struct harness_client *c, const char *user, int n)
+{
+	struct sl_key wrong;
+
+	if (sign_key_generate(&wrong) != SL_OK)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct sl_response r;
+
+		if (fx_send(f, c, user, &wrong, SL_ACTION_UNLOCK, 0) <= 0 ||
+				fx_response(f, c, user, &r, FX_WAIT) != 0 ||
+				r.reason != SL_REASON_BAD_SIGNATURE)
+			return -1;
+	}
+	return 0;
 }
 
 int fx_granted(struct fx *f, struct harness_client *c, const char *user,

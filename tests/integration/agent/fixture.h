@@ -45,6 +45,7 @@ struct fx {
 	struct harness_client *lock;    /* the lock peer: lock topic */
 	struct harness_client *watch;   /* state, securityAlert, log */
 	int64_t last_t;
+	const char *run_as;             /* set: the agent runs as this user (fx_run_as) */
 };
 
 /* The default users: owner, resident, guest (no limits). */
@@ -60,6 +61,10 @@ int fx_setup_ex(struct fx *f, const struct fx_user *users, size_t n, const char 
 		const char *broker_extra, int (*prepare)(struct fx *f));
 /* Start the agent and wait for "ready" (a fresh log per start). 0 or -1. */
 int fx_start_agent(struct fx *f);
+/* Run the agent as user from now on (setpriv, its uid and primary gid):
+ * the test directory becomes the user's and the broker's socket open to
+ * it. Needs root: 0, 77 (not root or no such user) or -1. */
+int fx_run_as(struct fx *f, const char *user);
 /* SIGTERM the agent; its exit code. */
 int fx_stop_agent(struct fx *f);
 /* fx_setup + fx_start_agent + the lock online (heartbeat, state online). */
@@ -79,6 +84,10 @@ struct harness_client *fx_client(struct fx *f, const char *user);
  * its id (t), or 0 on failure. t 0 = a fresh increasing time. */
 int64_t fx_send(struct fx *f, struct harness_client *c, const char *user,
 		const struct sl_key *key, enum sl_action action, int64_t t);
+
+/* n unlock requests by user signed with a wrong key, each answered
+ * bad-signature (the third trips the lockout by default). 0 or -1. */
+int fx_bad_signatures(struct fx *f, struct harness_client *c, const char *user, int n);
 
 /* Wait for the next answer on lockRes/<user>. 0 or -1. */
 int fx_response(struct fx *f, struct harness_client *c, const char *user,

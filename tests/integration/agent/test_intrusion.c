@@ -55,16 +55,7 @@ static int teardown(void **state)
 /* Three requests with a wrong key by user (the third trips the lockout). */
 static void three_failures(struct fx *f, struct harness_client *c, const char *user)
 {
-	struct sl_key wrong;
-
-	assert_int_equal(sign_key_generate(&wrong), SL_OK);
-	for (int i = 0; i < 3; i++) {
-		struct sl_response r;
-
-		assert_true(fx_send(f, c, user, &wrong, SL_ACTION_UNLOCK, 0) > 0);
-		assert_int_equal(fx_response(f, c, user, &r, FX_WAIT), 0);
-		assert_int_equal(r.reason, SL_REASON_BAD_SIGNATURE);
-	}
+	assert_int_equal(fx_bad_signatures(f, c, user, 3), 0);
 }
 
 /* The next lockout alert (others dropped) is for user. */

@@ -35,17 +35,22 @@ static void paths(struct fixture *f)
 	stack_enrol(&f->s, STACK_GUEST, f->guest, sizeof(f->guest));
 }
 
-static int up(void **state)
+static int stack_with(void **state, const char *agent_extra)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!stack_programs_built())
 		return -1;
 	assert_non_null(f);
-	assert_int_equal(stack_up(&f->s, NULL, NULL), 0);
+	assert_int_equal(stack_up(&f->s, agent_extra, NULL), 0);
 	paths(f);
 	*state = f;
 	return 0;
+}
+
+static int up(void **state)
+{
+	return stack_with(state, NULL);
 }
 
 /* Broker and files only: no agent, no lock. */
@@ -71,6 +76,19 @@ static int jammed(void **state)
 	paths(f);
 	*state = f;
 	return 0;
+}
+
+/* Two alert channels: one that works, one that fails. */
+static int channels(void **state)
+{
+	return stack_with(state, "alert_1_command = /usr/bin/true\nalert_1_name = works\n"
+			"alert_2_command = /usr/bin/false\nalert_2_name = broken\n"
+			"alert_2_retry_for = 0\n");
+}
+
+static int channel_ok(void **state)
+{
+	return stack_with(state, "alert_1_command = /usr/bin/true\n");
 }
 
 static int down(void **state)
@@ -145,6 +163,54 @@ static void test_denied_exit_1(void **state)
 	/* a resident may not manage users */
 	assert_int_equal(CTL(f, "--enrol", f->resident, "users", "list"), 1);
 	assert_contains(f->err, "Denied");
+}
+
+/* ---- alert test: each channel's result, 0 only when all delivered ---- */
+
+static void test_alert_test_channels(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *j, *arr;
+
+	assert_int_equal(CTL(f, "--enrol", f->owner, "alert", "test"), 8);
+	assert_contains(f->out, "channel 1 (works): ok: delivered\n");
+	assert_contains(f->out, "channel 2 (broken): failed: exit status 1\n");
+	assert_contains(f->err, "Failed: 1 of 2 alert channels failed the test.");
+	/* the same as JSON */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "--json", "alert", "test"), 8);
+	j = cJSON_Parse(f->out);
+	assert_non_null(j);
+	arr = cJSON_GetObjectItemCaseSensitive(j, "channels");
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(arr, 0), "result")), "ok");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(arr, 1), "result")), "failed");
+	cJSON_Delete(j);
+	/* the failed channel is in the retained state watch shows at once */
+	assert_int_equal(CTL(f, "--enrol", f->owner, "watch", "--count", "2"), 0);
+	assert_contains(f->out, "lock=online alert-channel-failed=broken\n");
+	/* owners only */
+	assert_int_equal(CTL(f, "--enrol", f->resident, "alert", "test"), 1);
+	assert_contains(f->err, "Denied");
+	assert_int_equal(CTL(f, "--enrol", f->owner, "alert", "tset"), 2);
+}
+
+static void test_alert_test_all_ok(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(CTL(f, "--enrol", f->owner, "alert", "test"), 0);
+	assert_contains(f->out, "channel 1 (true): ok: delivered\n");
+	assert_contains(f->out, "Done: the test alert went through every channel.");
+}
+
+static void test_alert_test_no_channel(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(CTL(f, "--enrol", f->owner, "alert", "test"), 8);
+	assert_contains(f->err, "No alert channel is configured");
 }
 
 /* ---- 2: usage ---- */
@@ -634,6 +700,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jammed_exit_8, jammed, down),
 		cmocka_unit_test_setup_teardown(test_watch_json, up, down),
 		cmocka_unit_test_setup_teardown(test_users_and_log, up, down),
+		cmocka_unit_test_setup_teardown(test_alert_test_channels, channels, down),
+		cmocka_unit_test_setup_teardown(test_alert_test_all_ok, channel_ok, down),
+		cmocka_unit_test_setup_teardown(test_alert_test_no_channel, up, down),
 	};
 	const struct CMUnitTest site_tests[] = {
 		cmocka_unit_test_setup_teardown(test_site_over_tls, site, down),

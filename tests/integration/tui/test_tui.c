@@ -131,6 +131,32 @@ static void publish(struct tf *f, const char *topic, const char *payload, bool r
 	harness_client_destroy(c);
 }
 
+/* ---- the owner's alert channels ---- */
+
+static int setup_failing_channel(void **state)
+{
+	struct tf *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(stack_up(&f->s, "alert_1_command = /usr/bin/false\n"
+			"alert_1_name = phone\nalert_1_retry_for = 0\n", NULL), 0);
+	*state = f;
+	return 0;
+}
+
+/* An alert the agent could not deliver through a channel shows on the
+ * health panel. */
+static void test_failed_channel_on_health_panel(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "Broker");
+	assert_false(screen_has(f, "FAILED"));
+	assert_int_equal(stack_stop_lockd(&f->s), 0);      /* a lock-offline alert */
+	see(f, "phone FAILED");
+}
+
 /* ---- the owner at the door ---- */
 
 static void test_owner_unlocks_and_sees_unlocked(void **state)
@@ -811,6 +837,8 @@ static void test_site_resident(void **state)
 int main(void)
 {
 	const struct CMUnitTest stack_tests[] = {
+		cmocka_unit_test_setup_teardown(test_failed_channel_on_health_panel,
+				setup_failing_channel, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_unlocks_and_sees_unlocked, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_unlock_needs_confirmation, setup_up, teardown),
