@@ -282,6 +282,13 @@ void settings_defaults(struct agent_settings *s)
 	s->log_level = SL_LOG_NOTICE;
 	s->stranger_fail_threshold = 3;
 	s->stranger_fail_window = 300;
+	s->stranger_lockout_duration = 300;
+	s->stranger_lockout_serves_residents = true;
+	s->abuse_alert_interval = 300;
+	s->audit_aggregate_window = 60;
+	s->audit_budget_bytes = INT64_C(256) * 1024 * 1024;
+	s->command_expiry_ms = 5000;
+	s->actuation_window_ms = 2000;
 	for (size_t i = 0; i < AGENT_CHANNELS_MAX; i++) {
 		struct agent_channel_conf *c = &s->channels[i];
 
@@ -309,13 +316,6 @@ void settings_channel_name(const struct agent_settings *s, size_t i, char *buf, 
 		snprintf(buf, size, "%s", base);
 	else
 		snprintf(buf, size, "alert-%zu", i + 1);
-	s->stranger_lockout_duration = 300;
-	s->stranger_lockout_serves_residents = true;
-	s->abuse_alert_interval = 300;
-	s->audit_aggregate_window = 60;
-	s->audit_budget_bytes = INT64_C(256) * 1024 * 1024;
-	s->command_expiry_ms = 5000;
-	s->actuation_window_ms = 2000;
 }
 
 enum sl_err settings_load(const char *path, struct agent_settings *s,
