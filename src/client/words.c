@@ -74,6 +74,7 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 	[SL_ALERT_JAMMED] = {"Jammed", "the bolt is jammed", 1},
 	[SL_ALERT_AUDIT_FAILURE] = {"Audit failure",
 			"the audit log cannot be written; unlocking is refused", 1},
+	[SL_ALERT_ACKNOWLEDGED] = {"Acknowledged", "an owner acknowledged alerts", 0},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {
@@ -187,6 +188,9 @@ static const struct admin_words admin_done[SL_ADMIN_OP_COUNT_] = {
 	[SL_ADMIN_HEALTH_CHECK] = {"health check sent to the lock", 0},
 	[SL_ADMIN_LOCK_RESET] = {"the lock is re-homing its bolt", 0},
 	[SL_ADMIN_LOG_PAGE] = {"log page received", 0},
+	[SL_ADMIN_ALERT_LIST] = {"alert history received", 0},
+	[SL_ADMIN_ALERT_ACK] = {"alert acknowledged", 0},
+	[SL_ADMIN_ALERT_ACK_ALL] = {"alerts acknowledged", 0},
 };
 
 char *words_admin(const struct sl_admin_res *r, const char *name, int64_t now_ms,

@@ -1,5 +1,6 @@
 /* model.c - the console's knowledge, updated from session events. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,9 +26,30 @@ void model_finish(struct model *m)
 	ring_finish(&m->log);
 }
 
+static bool have_alert(const struct model *m, uint64_t id)
+{
+	for (size_t i = 0; id && i < ring_count(&m->alerts); i++)
+		if (((const struct alert_item *)ring_at(&m->alerts, i))->alert.id == id)
+			return true;
+	return false;
+}
+
+static void count_unacked(struct model *m)
+{
+	m->unacked = 0;
+	for (size_t i = 0; i < ring_count(&m->alerts); i++)
+		if (!((const struct alert_item *)ring_at(&m->alerts, i))->acked)
+			m->unacked++;
+}
+
 static unsigned add_alert(struct model *m, const struct sl_alert *a, int64_t now)
 {
 	struct alert_item item;
+
+	if (a->kind == SL_ALERT_ACKNOWLEDGED)
+		return model_alerts_acked(m, a->ack, a->upto) ? MODEL_CHANGED_ALERTS : 0;
+	if (have_alert(m, a->id))
+		return 0;       /* already in the history the agent sent */
 
 	if (ring_full(&m->alerts)) {
 		const struct alert_item *oldest = ring_at(&m->alerts, 0);
@@ -38,8 +60,10 @@ static unsigned add_alert(struct model *m, const struct sl_alert *a, int64_t now
 	memset(&item, 0, sizeof(item));
 	item.alert = *a;
 	item.received = now;
+	item.acked = a->acked;
 	ring_push(&m->alerts, &item);
-	m->unacked++;
+	if (!item.acked)
+		m->unacked++;
 	/* keep the selection on the same alert */
 	if (m->alert_sel > 0 && m->alert_sel + 1 < ring_count(&m->alerts))
 		m->alert_sel++;
@@ -299,21 +323,86 @@ void model_alert_select(struct model *m, long delta)
 	m->alert_sel = (size_t)sel;
 }
 
-bool model_ack(struct model *m)
+size_t model_alerts_acked(struct model *m, uint64_t id, bool upto)
 {
-	struct alert_item *a = ring_from_newest(&m->alerts, m->alert_sel);
+	size_t changed = 0;
 
-	if (!a || a->acked) {
-		a = NULL;
-		for (size_t i = 0; i < ring_count(&m->alerts); i++) {
-			struct alert_item *x = ring_from_newest(&m->alerts, i);
+	for (size_t i = 0; id && i < ring_count(&m->alerts); i++) {
+		struct alert_item *x = ring_at(&m->alerts, i);
+		uint64_t xid = x->alert.id;
 
-			if (!x->acked) {
-				a = x;
-				break;
-			}
+		if (!x->acked && xid && (upto ? xid <= id : xid == id)) {
+			x->acked = true;
+			changed++;
 		}
 	}
+	count_unacked(m);
+	return changed;
+}
+
+void model_alerts_load(struct model *m, const struct sl_alert *list, size_t n, int64_t now)
+{
+	struct alert_item *later = NULL;
+	size_t nlater = 0, total = ring_count(&m->alerts);
+	uint64_t last = n ? list[n - 1].id : 0;
+
+	/* what arrived live after the history was read stays, after it */
+	if (total && (later = calloc(total, sizeof(*later)))) {
+		for (size_t i = 0; i < total; i++) {
+			const struct alert_item *x = ring_at(&m->alerts, i);
+
+			if (!x->alert.id || x->alert.id > last)
+				later[nlater++] = *x;
+		}
+	}
+	ring_clear(&m->alerts);
+	for (size_t i = 0; i < n; i++) {
+		struct alert_item item;
+
+		memset(&item, 0, sizeof(item));
+		item.alert = list[i];
+		item.received = now;
+		item.acked = list[i].acked;
+		ring_push(&m->alerts, &item);
+	}
+	for (size_t i = 0; i < nlater; i++)
+		ring_push(&m->alerts, &later[i]);
+	free(later);
+	m->alert_sel = 0;
+	count_unacked(m);
+}
+
+const struct alert_item *model_ack_target(const struct model *m)
+{
+	const struct alert_item *a = ring_from_newest(&m->alerts, m->alert_sel);
+
+	if (a && !a->acked)
+		return a;
+	for (size_t i = 0; i < ring_count(&m->alerts); i++) {
+		a = ring_from_newest(&m->alerts, i);
+		if (!a->acked)
+			return a;
+	}
+	return NULL;
+}
+
+uint64_t model_alert_newest_id(const struct model *m)
+{
+	uint64_t id = 0;
+
+	for (size_t i = 0; i < ring_count(&m->alerts); i++) {
+		const struct alert_item *x = ring_at(&m->alerts, i);
+
+		if (x->alert.id > id)
+			id = x->alert.id;
+	}
+	return id;
+}
+
+bool model_ack(struct model *m)
+{
+	struct alert_item *a = (struct alert_item *)model_ack_target(m);
+
 	if (!a)
 		return false;
 	a->acked = true;

@@ -123,5 +123,16 @@ void model_alert_select(struct model *m, long delta);   /* + = older */
  * unacknowledged one; false when there is none. */
 bool model_ack(struct model *m);
 void model_ack_all(struct model *m);
+/* What 'a' acknowledges: the selected alert if unacknowledged, else the
+ * newest unacknowledged one; NULL when there is none. */
+const struct alert_item *model_ack_target(const struct model *m);
+/* The newest alert id held (0 when none carries one). */
+uint64_t model_alert_newest_id(const struct model *m);
+/* The agent says alert id (with upto: every alert up to id) was
+ * acknowledged. Returns how many changed. */
+size_t model_alerts_acked(struct model *m, uint64_t id, bool upto);
+/* Replace the alerts with the agent's history (oldest first), keeping
+ * those that arrived live after it. */
+void model_alerts_load(struct model *m, const struct sl_alert *list, size_t n, int64_t now);
 
 #endif

@@ -82,6 +82,7 @@ struct pending {
 	enum sl_admin_op op;    /* admin requests */
 	char name[SL_NAME_MAX + 1];
 	bool quiet;             /* no message when answered (background status) */
+	int64_t cursor;         /* admin requests: the cursor sent (alert id) */
 };
 
 struct tui_options {
@@ -112,6 +113,7 @@ struct tui {
 	struct pending admin;           /* admin operations */
 	bool lockres_ready;             /* lockRes subscription acknowledged */
 	bool adminres_ready;
+	bool want_alerts;               /* the agent's alert history is to be asked for */
 
 	char message[WORDS_MAX];
 	enum tui_color message_color;

@@ -315,7 +315,8 @@ void tui_admin(struct tui *t, struct sl_admin_req *req)
 	t->admin.active = true;
 	t->admin.id = id;
 	t->admin.op = req->op;
-	t->admin.quiet = req->op == SL_ADMIN_LOG_PAGE;
+	t->admin.quiet = req->op == SL_ADMIN_LOG_PAGE || req->op == SL_ADMIN_ALERT_LIST;
+	t->admin.cursor = req->has_cursor ? req->cursor : 0;
 	snprintf(t->admin.name, sizeof(t->admin.name), "%s", req->name);
 	t->admin.started = time_mono_ms();
 	t->admin.deadline = t->admin.started + t->timeout_ms;
@@ -364,16 +365,44 @@ static unsigned act_status(struct tui *t)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+/* Owners acknowledge through the agent, so that every console agrees;
+ * others (and alerts without an id) only in this console. */
+static void send_ack(struct tui *t, enum sl_admin_op op, uint64_t id)
+{
+	struct sl_admin_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.has_cursor = true;
+	req.cursor = (int64_t)id;
+	tui_admin(t, &req);
+}
+
 static unsigned act_ack(struct tui *t)
 {
-	if (!model_ack(&t->model))
+	const struct alert_item *a = model_ack_target(&t->model);
+
+	if (!a)
 		tui_message(t, COLOR_NONE_, "No unacknowledged alerts.");
+	else if (t->role == SL_ROLE_OWNER && a->alert.id)
+		send_ack(t, SL_ADMIN_ALERT_ACK, a->alert.id);
+	else if (model_ack(&t->model))
+		tui_message(t, COLOR_NONE_, "Alert acknowledged on this screen.");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static unsigned act_ack_all(struct tui *t)
 {
-	model_ack_all(&t->model);
+	uint64_t newest = model_alert_newest_id(&t->model);
+
+	if (t->model.unacked == 0)
+		tui_message(t, COLOR_NONE_, "No unacknowledged alerts.");
+	else if (t->role == SL_ROLE_OWNER && newest)
+		send_ack(t, SL_ADMIN_ALERT_ACK_ALL, newest);
+	else {
+		model_ack_all(&t->model);
+		tui_message(t, COLOR_NONE_, "All alerts acknowledged on this screen.");
+	}
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -533,6 +562,8 @@ static void notify_alert(struct tui *t, const struct sl_alert *a, int64_t *last_
 	char title[96], body[WORDS_MAX];
 	bool critical = words_alert_is_security(a->kind);
 
+	if (a->kind == SL_ALERT_ACKNOWLEDGED)
+		return;         /* news for the alerts panel, not for the desk */
 	snprintf(title, sizeof(title), "smartlock: %s (%s)", words_alert_title(a->kind),
 			a->lock[0] ? a->lock : t->lock);
 	words_alert(a, time_now_ms(), body, sizeof(body));
@@ -577,6 +608,21 @@ static void answer_log_page(struct tui *t, const struct sl_admin_res *r)
 	free(recs);
 }
 
+static void answer_alert_list(struct tui *t, const struct sl_admin_res *r)
+{
+	struct sl_alert *list;
+	size_t n;
+
+	if (r->result != SL_RESULT_OK ||
+			records_parse_alerts(r->data_json, &list, &n) != SL_OK) {
+		tui_message(t, COLOR_WARN, "Could not load the alert history: %s", r->msg);
+		return;
+	}
+	model_alerts_load(&t->model, list, n, time_now_ms());
+	free(list);
+	t->dirty = true;
+}
+
 static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 {
 	char sentence[WORDS_MAX];
@@ -588,6 +634,14 @@ static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 		answer_log_page(t, r);
 		return;
 	}
+	if (t->admin.op == SL_ADMIN_ALERT_LIST) {
+		answer_alert_list(t, r);
+		return;
+	}
+	if ((t->admin.op == SL_ADMIN_ALERT_ACK || t->admin.op == SL_ADMIN_ALERT_ACK_ALL) &&
+			r->result == SL_RESULT_OK)
+		model_alerts_acked(&t->model, (uint64_t)t->admin.cursor,
+				t->admin.op == SL_ADMIN_ALERT_ACK_ALL);
 	if (t->screen && t->screen->admin_answer) {
 		t->screen->admin_answer(t->screen, t, r);
 		return;
@@ -612,8 +666,10 @@ static void handle_event(struct tui *t, struct client_event *ev, int64_t *last_b
 			if (first || !t->model.have_state)
 				tui_request(t, SL_ACTION_STATUS, true);
 		}
-		if (ev->kind == SL_TOPIC_ADMIN_RES && ev->code != 128)
+		if (ev->kind == SL_TOPIC_ADMIN_RES && ev->code != 128) {
 			t->adminres_ready = true;
+			t->want_alerts = true;  /* what happened while we were away */
+		}
 		break;
 	case CLIENT_EV_DISCONNECTED:
 	case CLIENT_EV_REFUSED:
@@ -658,10 +714,24 @@ static void check_deadlines(struct tui *t)
 		t->admin.active = false;
 		t->model.agent_silent = true;
 		t->model.older_asked = false;
-		if (t->admin.op != SL_ADMIN_LOG_PAGE)
+		if (!t->admin.quiet)
 			tui_message(t, COLOR_BAD, "Timed out: no answer from the agent within %lld s.",
 					(long long)(t->timeout_ms / 1000));
 	}
+}
+
+/* Owners load the agent's alert history once the session can ask. */
+static void ask_alert_history(struct tui *t)
+{
+	struct sl_admin_req req;
+
+	if (!t->want_alerts || t->admin.active || !t->adminres_ready ||
+			client_state(t->client) != CLIENT_CONNECTED)
+		return;
+	t->want_alerts = false;
+	memset(&req, 0, sizeof(req));
+	req.op = SL_ADMIN_ALERT_LIST;
+	tui_admin(t, &req);
 }
 
 /* The log panel asks for older history when its window reached the start
@@ -893,6 +963,7 @@ int ui_run(struct tui *t)
 		}
 		more = events == EVENTS_PER_ROUND;
 		check_deadlines(t);
+		ask_alert_history(t);
 
 		now = time_mono_ms();
 		if (busy && now - last_spin >= SPINNER_MS) {

@@ -61,6 +61,7 @@ struct lock_ctx {
 };
 
 struct mqtt_link;
+struct alert_history;
 
 /* An audit line waiting to be published on the log topic (report.h). */
 struct log_out {
@@ -108,6 +109,7 @@ struct agent {
 	bool reload;
 	int64_t next_users_check;       /* monotonic ms */
 	int64_t saved_at;               /* monotonic ms of the last state save */
+	struct alert_history *alerts;   /* recent alerts and acks (alerts.h) */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -28,6 +28,7 @@
 struct tf {
 	struct stack s;
 	struct tmux tm;
+	struct tmux tm2;                /* a second console */
 	struct harness_proc dbus, mock;
 	bool dbus_on, mock_on;
 	char bus[HARNESS_PATH_MAX];
@@ -58,6 +59,7 @@ static int teardown(void **state)
 	struct tf *f = *state;
 
 	tmux_stop(&f->tm);
+	tmux_stop(&f->tm2);
 	if (f->mock_on)
 		harness_proc_stop(&f->mock, SIGTERM, 5000);
 	if (f->dbus_on)
@@ -67,9 +69,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Start the console for user in a cols x rows tmux window. extra_env and
- * extra_args may be NULL. */
-static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
+/* Start the console for user in a cols x rows window of tmux tm.
+ * extra_env and extra_args may be NULL. */
+static void start_tui_in(struct tf *f, struct tmux *tm, enum stack_user u, int cols, int rows,
 		const char *const *extra_env, const char *const *extra_args)
 {
 	char exe[HARNESS_PATH_MAX], enrol[HARNESS_PATH_MAX];
@@ -94,7 +96,14 @@ static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
 	for (size_t i = 0; extra_env && extra_env[i] && e < 23; i++)
 		env[e++] = extra_env[i];
 	env[e] = NULL;
-	assert_int_equal(tmux_start(&f->tm, f->s.dir, cols, rows, argv, env), 0);
+	assert_int_equal(tmux_start(tm, f->s.dir, cols, rows, argv, env), 0);
+}
+
+/* The same in the test's first console. */
+static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
+		const char *const *extra_env, const char *const *extra_args)
+{
+	start_tui_in(f, &f->tm, u, cols, rows, extra_env, extra_args);
 }
 
 static void see(struct tf *f, const char *text)
@@ -203,6 +212,59 @@ static void test_failed_attempts_raise_an_alert(void **state)
 	keys(f, "A");
 	assert_int_equal(tmux_wait_gone(&f->tm, "unacknowledged)", SHOW_MS), 0);
 	see(f, "Lockout");
+}
+
+/* Three failed unlocks with the resident's name and a wrong key: a
+ * lockout alert. */
+static void trip_lockout(struct tf *f)
+{
+	char bad[HARNESS_PATH_MAX + 16];
+	struct sl_key wrong;
+
+	snprintf(bad, sizeof(bad), "%s/mallory.enrol", f->s.dir);
+	assert_int_equal(sign_key_generate(&wrong), SL_OK);
+	assert_int_equal(stack_write_enrol(&f->s, bad, "resident", SL_ROLE_RESIDENT, &wrong), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(stack_ctl(&f->s, (const char *const[]){"--enrol", bad, "unlock",
+				NULL}, 30000, NULL, NULL), 1);
+}
+
+static void test_alert_history_shared_by_consoles(void **state)
+{
+	struct tf *f = *state;
+	char audit[HARNESS_PATH_MAX + 16];
+
+	/* the alert was raised while no console was open */
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "Alerts (1 unacknowledged)");
+	see(f, "Lockout");
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	/* acknowledged in one console, it is acknowledged in the other */
+	keys(f, "Tab");
+	keys(f, "a");
+	see(f, "Done: alert acknowledged.");
+	see(f, "Alerts (1)");
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1)", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_gone(&f->tm2, "unacknowledged", SHOW_MS), 0);
+	/* the agent audited it and keeps it across its restart */
+	snprintf(audit, sizeof(audit), "%s/audit/audit.log", f->s.state_dir);
+	assert_int_equal(harness_wait_file_contains(audit, "\"alert-ack\"", SHOW_MS), 0);
+	tmux_stop(&f->tm2);
+	harness_proc_stop(&f->s.agent, SIGTERM, 5000);
+	f->s.agent_running = false;
+	assert_int_equal(stack_start_agent(&f->s), 0);
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Lockout", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1)", SHOW_MS), 0);
+	/* a new alert, then A in the second console clears it in the first */
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	see(f, "Alerts (1 unacknowledged)");
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	assert_int_equal(tmux_keys(&f->tm2, "A", false), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Done: alerts acknowledged.", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_gone(&f->tm, "unacknowledged", SHOW_MS), 0);
 }
 
 /* ---- roles ---- */
@@ -815,6 +877,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unlock_needs_confirmation, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_attempts_raise_an_alert, setup_up,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_alert_history_shared_by_consoles, setup_up,
+				teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_guest_hears_why_in_plain_words, setup_up,
@@ -850,6 +914,9 @@ int main(void)
 	}
 	setenv("TZ", "UTC", 1);
 	harness_init();
+	/* TUI_TEST=pattern runs only the tests whose names match (cmocka) */
+	if (getenv("TUI_TEST"))
+		cmocka_set_test_filter(getenv("TUI_TEST"));
 	rc = cmocka_run_group_tests_name("console without the agent", bare_tests, NULL, NULL);
 	if (stack_programs_built())
 		rc |= cmocka_run_group_tests_name("console on the real stack", stack_tests, NULL,
