@@ -232,11 +232,25 @@ int words_alert_is_security(enum sl_alert_kind k)
 	return (unsigned)k < SL_ALERT_COUNT_ ? alerts[k].security : 1;
 }
 
+/* Where an alert came from, if a person can use it: a network address,
+ * not the name of one of the agent's own topics. */
+static const char *alert_source(const char *source)
+{
+	static const char *const internal[] = {      /* sorted */
+		"admin", "agent", "health", "lock", "lockReq", "lockStatus", "loginFailed",
+	};
+
+	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		if (strcmp(source, internal[i]) == 0)
+			return "";
+	return source;
+}
+
 char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t size)
 {
 	char when[48] = "";
 	char tail[64] = "";
-	const char *text;
+	const char *text, *source = alert_source(a->source);
 
 	if (size == 0)
 		return buf;
@@ -246,12 +260,12 @@ char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t si
 		text_when(a->until, now_ms, when, sizeof(when));
 		snprintf(tail, sizeof(tail), " (until %s)", when);
 	}
-	if (a->user[0] && a->source[0])
-		snprintf(buf, size, "%s from %s: %s%s", a->user, a->source, text, tail);
+	if (a->user[0] && source[0])
+		snprintf(buf, size, "%s from %s: %s%s", a->user, source, text, tail);
 	else if (a->user[0])
 		snprintf(buf, size, "%s: %s%s", a->user, text, tail);
-	else if (a->source[0])
-		snprintf(buf, size, "from %s: %s%s", a->source, text, tail);
+	else if (source[0])
+		snprintf(buf, size, "from %s: %s%s", source, text, tail);
 	else
 		snprintf(buf, size, "%s%s", text, tail);
 	return buf;

@@ -17,8 +17,6 @@
 #include "tui.h"
 #include "ui.h"
 
-#define CONNECT_TIMEOUT_MS 10000
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [--enrol FILE] [--lock ID] [--timeout SECONDS] [--no-notify]\n"
@@ -30,7 +28,7 @@ static void usage(FILE *f)
 			"  --no-notify      no desktop notifications; the terminal bell only\n"
 			"\n"
 			"exit codes: 0 quit, 2 usage or no terminal, 3 enrolment, "
-			"6 broker connection failed. See smartlock-tui(1).\n", TUI_PROG);
+			"6 the broker cannot be tried at all. See smartlock-tui(1).\n", TUI_PROG);
 }
 
 static int parse_args(int argc, char **argv, struct tui_options *o)
@@ -115,12 +113,11 @@ static int connect_session(struct tui *t, const struct tui_options *o, struct sl
 		client_want(t->client, SL_TOPIC_LOG);
 		client_want(t->client, SL_TOPIC_ADMIN_RES);
 	}
+	/* no waiting for the broker: the console opens at once, says it is
+	 * connecting and why the last attempt failed, and the session retries
+	 * with backoff */
 	if (client_start(t->client, msg, sizeof(msg)) != SL_OK) {
 		fprintf(stderr, "%s: %s\n", TUI_PROG, msg);
-		return EXIT_BROKER;
-	}
-	if (!client_wait_connected(t->client, time_mono_ms() + CONNECT_TIMEOUT_MS)) {
-		fprintf(stderr, "%s: %s\n", TUI_PROG, client_conn_problem(t->client));
 		return EXIT_BROKER;
 	}
 	return EXIT_GRANTED;

@@ -79,6 +79,16 @@ static unsigned add_log(struct model *m, const struct client_log_entry *e)
 	return MODEL_CHANGED_LOG;
 }
 
+/* Each failed retry reports again: the time the view went stale is when
+ * the connection was lost, not the last attempt. */
+static unsigned conn_lost(struct model *m, enum client_conn state, int64_t now)
+{
+	if (m->conn == CLIENT_CONNECTED || m->conn_changed == 0)
+		m->conn_changed = now;
+	m->conn = state;
+	return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+}
+
 unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now)
 {
 	switch (ev->type) {
@@ -87,13 +97,9 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 		m->conn_changed = now;
 		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
 	case CLIENT_EV_DISCONNECTED:
-		m->conn = CLIENT_DISCONNECTED;
-		m->conn_changed = now;
-		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+		return conn_lost(m, CLIENT_DISCONNECTED, now);
 	case CLIENT_EV_REFUSED:
-		m->conn = CLIENT_REFUSED;
-		m->conn_changed = now;
-		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+		return conn_lost(m, CLIENT_REFUSED, now);
 	case CLIENT_EV_SUBSCRIBED:
 		if (ev->kind == SL_TOPIC_ALERT)
 			m->alerts_refused = ev->code == 128;
@@ -103,6 +109,7 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 	case CLIENT_EV_STATE:
 		m->have_state = true;
 		m->state = ev->u.state;
+		m->state_heard = now;
 		if (!ev->retained)      /* a retained state may be hours old */
 			m->agent_heard = now;
 		return MODEL_CHANGED_LOCK | MODEL_CHANGED_HEALTH;
@@ -120,6 +127,8 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 	case CLIENT_EV_RESPONSE:
 		m->agent_heard = now;
 		m->agent_silent = false;
+		if (ev->u.response.state != SL_STATE_UNKNOWN && m->have_state)
+			m->state_heard = now;
 		if (ev->u.response.state != SL_STATE_UNKNOWN && !m->have_state) {
 			/* a status answer before any retained state */
 			m->have_state = true;
@@ -137,6 +146,20 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 		return MODEL_CHANGED_HEALTH;
 	}
 	return 0;
+}
+
+int64_t model_unknown_since(const struct model *m)
+{
+	if (m->conn != CLIENT_CONNECTED)
+		return m->conn_changed;
+	return m->agent_silent ? m->silent_since : 0;
+}
+
+void model_agent_silent(struct model *m, int64_t now)
+{
+	if (!m->agent_silent)
+		m->silent_since = now;
+	m->agent_silent = true;
 }
 
 uint64_t model_oldest_seq(const struct model *m)

@@ -117,6 +117,7 @@ struct tui {
 
 	char message[WORDS_MAX];
 	enum tui_color message_color;
+	int64_t message_at;             /* monotonic ms it was set */
 	int spinner;
 	bool dirty;
 	bool quit;

@@ -25,6 +25,7 @@
 #define FRAME_MS 50             /* at most 20 redraws a second */
 #define SPINNER_MS 100
 #define BELL_GAP_MS 1000
+#define MESSAGE_SETTLE_MS 3000  /* the lock's events this soon after a message belong to it */
 
 /* ---- drawing helpers ---- */
 
@@ -226,6 +227,7 @@ void tui_message(struct tui *t, enum tui_color c, const char *fmt, ...)
 	vsnprintf(t->message, sizeof(t->message), fmt, ap);
 	va_end(ap);
 	t->message_color = c;
+	t->message_at = time_mono_ms();
 	t->dirty = true;
 }
 
@@ -535,6 +537,7 @@ unsigned ui_dispatch_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	if (t->prompt)
 		return prompt_handle_key(t, key);
+	t->message[0] = '\0';  /* a key press starts something new */
 	if (t->screen) {
 		r = t->screen->handle_key(t->screen, t, key);
 		if (r != TUI_IGNORED)
@@ -650,9 +653,46 @@ static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 	tui_message(t, r->result == SL_RESULT_OK ? COLOR_GOOD : COLOR_BAD, "%s", sentence);
 }
 
+/* A message answers the last thing that happened; the next thing that
+ * happens to the connection, the lock or the alerts makes it old news
+ * (the lock's own moves right after an answer are part of that answer). */
+static void expire_message(struct tui *t, const struct client_event *ev, bool was_online)
+{
+	bool online = t->model.have_health ? t->model.health.online : was_online;
+	bool settled = time_mono_ms() - t->message_at >= MESSAGE_SETTLE_MS;
+
+	switch (ev->type) {
+	case CLIENT_EV_CONNECTED:
+	case CLIENT_EV_DISCONNECTED:
+	case CLIENT_EV_REFUSED:
+		break;
+	case CLIENT_EV_ALERT:
+		if (ev->u.alert.kind == SL_ALERT_ACKNOWLEDGED || !settled)
+			return;
+		break;
+	case CLIENT_EV_STATE:
+		if (ev->retained || !settled)
+			return;
+		break;
+	case CLIENT_EV_HEALTH:
+		if (online == was_online || !settled)
+			return;
+		break;
+	default:
+		return;
+	}
+	if (t->message[0]) {
+		t->message[0] = '\0';
+		t->dirty = true;
+	}
+}
+
 static void handle_event(struct tui *t, struct client_event *ev, int64_t *last_bell)
 {
+	bool was_online = t->model.have_health && t->model.health.online;
 	unsigned changed = model_apply(&t->model, ev, time_now_ms());
+
+	expire_message(t, ev, was_online);
 
 	if (changed)
 		t->dirty = true;
@@ -703,7 +743,7 @@ static void check_deadlines(struct tui *t)
 
 	if (t->req.active && now >= t->req.deadline) {
 		t->req.active = false;
-		t->model.agent_silent = true;
+		model_agent_silent(&t->model, time_now_ms());
 		t->dirty = true;
 		if (!t->req.quiet) {
 			words_timeout(t->req.action, t->timeout_ms, sentence, sizeof(sentence));
@@ -712,7 +752,7 @@ static void check_deadlines(struct tui *t)
 	}
 	if (t->admin.active && now >= t->admin.deadline) {
 		t->admin.active = false;
-		t->model.agent_silent = true;
+		model_agent_silent(&t->model, time_now_ms());
 		t->model.older_asked = false;
 		if (!t->admin.quiet)
 			tui_message(t, COLOR_BAD, "Timed out: no answer from the agent within %lld s.",
@@ -766,7 +806,7 @@ static void draw_title(struct tui *t)
 	int64_t now = time_now_ms();
 
 	static const char *const conn_words[] = {
-		[CLIENT_DISCONNECTED] = "broker: reconnecting",
+		[CLIENT_DISCONNECTED] = "broker: retrying",
 		[CLIENT_CONNECTING] = "broker: connecting",
 		[CLIENT_CONNECTED] = "broker: connected",
 		[CLIENT_REFUSED] = "broker: login refused",
@@ -819,6 +859,12 @@ static void draw_message(struct tui *t)
 			snprintf(what, sizeof(what), "Asking the agent");
 		tui_putf(t, r->y, 1, r->w - 2, tui_attr(t, COLOR_WARN), "%s %s\u2026 %lld s", spin,
 				what, (long long)((time_mono_ms() - p->started) / 1000));
+		return;
+	}
+	if (!t->message[0] && t->model.conn != CLIENT_CONNECTED) {
+		/* what the header's "connecting" is about, until it is */
+		tui_putf(t, r->y, 1, r->w - 2, tui_attr(t, COLOR_WARN), "%s; retrying.",
+				client_conn_problem(t->client));
 		return;
 	}
 	tui_put(t, r->y, 1, r->w - 2, t->message, tui_attr(t, t->message_color));
@@ -912,6 +958,8 @@ int ui_run(struct tui *t)
 	bool more = false;      /* events left over from the last round */
 
 	init_colors(t);
+	t->model.conn = client_state(t->client);
+	t->model.conn_changed = time_now_ms();
 	t->focus = t->role == SL_ROLE_OWNER ? PANEL_LOG : PANEL_ALERTS;
 	t->dirty = true;
 	while (!t->quit) {

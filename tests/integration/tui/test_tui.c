@@ -267,6 +267,64 @@ static void test_alert_history_shared_by_consoles(void **state)
 	assert_int_equal(tmux_wait_gone(&f->tm, "unacknowledged", SHOW_MS), 0);
 }
 
+/* ---- honest state ---- */
+
+static void test_broker_lost_shows_unknown(void **state)
+{
+	struct tf *f = *state;
+	int64_t t0;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	see(f, "answering");
+	t0 = time_mono_ms();
+	harness_broker_stop(&f->s.broker);
+	/* at once (well within a heartbeat), not minutes of "all is well" */
+	see(f, "Unknown since");
+	see(f, "Last known: LOCKED at");
+	see(f, "unknown since");
+	assert_true(time_mono_ms() - t0 < 5000);
+	assert_false(screen_has(f, "State: LOCKED"));
+	assert_false(screen_has(f, "answering"));
+	assert_false(screen_has(f, "online, up"));
+	/* back: the live view returns and the old message is gone */
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	see(f, "State: LOCKED");
+	assert_int_equal(tmux_wait_gone(&f->tm, "Unknown since", SHOW_MS), 0);
+}
+
+static void test_offline_lock_drawn_offline(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	see(f, "Lock offline since");
+	see(f, "Last known: LOCKED at");
+	/* the big letters say it too: the F of OFFLINE, not the K of LOCKED */
+	see(f, "\u2588\u2580\u2580 \u2588\u2580\u2580");
+	assert_false(screen_has(f, "State: LOCKED"));
+}
+
+static void test_starts_before_the_broker(void **state)
+{
+	struct tf *f = *state;
+
+	harness_broker_stop(&f->s.broker);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	/* a console at once, saying what it waits for and why */
+	see(f, "smartlock");
+	see(f, "cannot connect to the broker");
+	see(f, "retrying");
+	see(f, "Unknown since");
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	see(f, "State: LOCKED");
+	assert_false(screen_has(f, "cannot connect to the broker"));
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -623,12 +681,6 @@ static void test_start_failures(void **state)
 	assert_non_null(strstr(err, "none.enrol"));
 	free(err);
 
-	stack_enrol(&f->s, STACK_OWNER, path, sizeof(path));
-	harness_broker_stop(&f->s.broker);
-	assert_int_equal(run_failing(f, path, &err), 6);
-	assert_non_null(err);
-	assert_non_null(strstr(err, "cannot connect to the broker"));
-	free(err);
 }
 
 static void test_timeout_in_plain_words(void **state)
@@ -879,6 +931,9 @@ int main(void)
 				teardown),
 		cmocka_unit_test_setup_teardown(test_alert_history_shared_by_consoles, setup_up,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_broker_lost_shows_unknown, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_lock_drawn_offline, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_starts_before_the_broker, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_guest_hears_why_in_plain_words, setup_up,
