@@ -234,7 +234,7 @@ int words_alert_is_security(enum sl_alert_kind k)
 
 /* Where an alert came from, if a person can use it: a network address,
  * not the name of one of the agent's own topics. */
-static const char *alert_source(const char *source)
+const char *words_alert_source(const char *source)
 {
 	static const char *const internal[] = {      /* sorted */
 		"admin", "agent", "health", "lock", "lockReq", "lockStatus", "loginFailed",
@@ -250,7 +250,7 @@ char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t si
 {
 	char when[48] = "";
 	char tail[64] = "";
-	const char *text, *source = alert_source(a->source);
+	const char *text, *source = words_alert_source(a->source);
 
 	if (size == 0)
 		return buf;

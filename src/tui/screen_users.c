@@ -116,11 +116,11 @@ static void draw(struct screen *s, struct tui *t)
 
 /* ---- adding a guest: one question after another ---- */
 
-static void ask_name(struct tui *t, struct users *u);
-static void ask_from(struct tui *t, struct users *u);
-static void ask_until(struct tui *t, struct users *u);
-static void ask_schedule(struct tui *t, struct users *u);
-static void ask_uses(struct tui *t, struct users *u);
+static void ask_name(struct tui *t, struct users *u, const char *initial);
+static void ask_from(struct tui *t, struct users *u, const char *initial);
+static void ask_until(struct tui *t, struct users *u, const char *initial);
+static void ask_schedule(struct tui *t, struct users *u, const char *initial);
+static void ask_uses(struct tui *t, struct users *u, const char *initial);
 
 static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 {
@@ -132,8 +132,8 @@ static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 		return;
 	}
 	if (text[0] && config_parse_int(text, 0, 1000000, &uses) != SL_OK) {
-		tui_message(t, COLOR_BAD, "Uses: a whole number from 0 (unlimited) to 1000000.");
-		ask_uses(t, u);
+		ask_uses(t, u, text);
+		prompt_error(t, "Uses: a whole number from 0 (unlimited) to 1000000.");
 		return;
 	}
 	u->form.has_uses = true;
@@ -142,9 +142,9 @@ static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 	tui_admin(t, &u->form);
 }
 
-static void ask_uses(struct tui *t, struct users *u)
+static void ask_uses(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Number of uses (0 or empty = unlimited): ", "", 8, got_uses, u);
+	prompt_text(t, "Number of uses (0 or empty = unlimited): ", initial, 8, got_uses, u);
 }
 
 static void got_schedule(struct tui *t, bool ok, const char *text, void *arg)
@@ -157,12 +157,12 @@ static void got_schedule(struct tui *t, bool ok, const char *text, void *arg)
 	}
 	u->form.has_schedule = text[0] != '\0';
 	snprintf(u->form.schedule, sizeof(u->form.schedule), "%s", text);
-	ask_uses(t, u);
+	ask_uses(t, u, "");
 }
 
-static void ask_schedule(struct tui *t, struct users *u)
+static void ask_schedule(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Weekly schedule (e.g. Sa,Su 09:00-18:00; empty = any time): ", "",
+	prompt_text(t, "Weekly schedule (e.g. Sa,Su 09:00-18:00; empty = any time): ", initial,
 			SL_SCHEDULE_MAX - 1, got_schedule, u);
 }
 
@@ -177,23 +177,23 @@ static void got_until(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_until = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.until)) {
-			tui_message(t, COLOR_BAD, "Until: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD or HH:MM; final Z for UTC.");
-			ask_until(t, u);
+			ask_until(t, u, text);
+			prompt_error(t, "Until: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD or HH:MM; final Z for UTC.");
 			return;
 		}
 		if (u->form.has_from && u->form.until <= u->form.from) {
-			tui_message(t, COLOR_BAD, "The window must end after it starts.");
-			ask_until(t, u);
+			ask_until(t, u, text);
+			prompt_error(t, "The window must end after it starts.");
 			return;
 		}
 		u->form.has_until = true;
 	}
-	ask_schedule(t, u);
+	ask_schedule(t, u, "");
 }
 
-static void ask_until(struct tui *t, struct users *u)
+static void ask_until(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", "", TEXT_TIME_MAX, got_until, u);
+	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", initial, TEXT_TIME_MAX, got_until, u);
 }
 
 static void got_from(struct tui *t, bool ok, const char *text, void *arg)
@@ -207,18 +207,18 @@ static void got_from(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_from = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.from)) {
-			tui_message(t, COLOR_BAD, "From: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD, HH:MM or now; final Z for UTC.");
-			ask_from(t, u);
+			ask_from(t, u, text);
+			prompt_error(t, "From: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD, HH:MM or now; final Z for UTC.");
 			return;
 		}
 		u->form.has_from = true;
 	}
-	ask_until(t, u);
+	ask_until(t, u, "");
 }
 
-static void ask_from(struct tui *t, struct users *u)
+static void ask_from(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", "", TEXT_TIME_MAX, got_from, u);
+	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", initial, TEXT_TIME_MAX, got_from, u);
 }
 
 static void got_name(struct tui *t, bool ok, const char *text, void *arg)
@@ -230,9 +230,9 @@ static void got_name(struct tui *t, bool ok, const char *text, void *arg)
 		return;
 	}
 	if (topic_check_name(text) != SL_OK) {
-		tui_message(t, COLOR_BAD, "A name is 1-%d letters, digits, '.', '_' or '-'.",
+		ask_name(t, u, text);
+		prompt_error(t, "A name is 1-%d letters, digits, '.', '_' or '-'.",
 				SL_NAME_MAX);
-		ask_name(t, u);
 		return;
 	}
 	memset(&u->form, 0, sizeof(u->form));
@@ -240,12 +240,12 @@ static void got_name(struct tui *t, bool ok, const char *text, void *arg)
 	snprintf(u->form.name, sizeof(u->form.name), "%s", text);
 	u->form.has_role = true;
 	u->form.role = SL_ROLE_GUEST;
-	ask_from(t, u);
+	ask_from(t, u, "");
 }
 
-static void ask_name(struct tui *t, struct users *u)
+static void ask_name(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "New guest's name: ", "", SL_NAME_MAX, got_name, u);
+	prompt_text(t, "New guest's name: ", initial, SL_NAME_MAX, got_name, u);
 }
 
 /* ---- the new user's enrolment file ---- */
@@ -279,9 +279,9 @@ static void got_path(struct tui *t, bool ok, const char *text, void *arg)
 	rc = enrol_save(text, &e, false);
 	enrol_wipe(&e);
 	if (rc != SL_OK) {
-		tui_message(t, COLOR_BAD, "%s: %s; choose another file.", text,
-				rc == SL_ERR_EXISTS ? "already exists" : sl_strerror(rc));
 		ask_path(t, u);
+		prompt_error(t, "%s: %s; choose another file.", text,
+				rc == SL_ERR_EXISTS ? "already exists" : sl_strerror(rc));
 		return;
 	}
 	tui_message(t, COLOR_GOOD, "Done: %s added; enrolment written to %s (mode 0600).",
@@ -369,7 +369,7 @@ static unsigned key_end(struct screen *s, struct tui *t)
 
 static unsigned key_add(struct screen *s, struct tui *t)
 {
-	ask_name(t, data_of(s));
+	ask_name(t, data_of(s), "");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 

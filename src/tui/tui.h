@@ -135,6 +135,8 @@ int tui_putf(struct tui *t, int y, int x, int width, attr_t attr, const char *fm
 	__attribute__((format(printf, 6, 7)));
 /* Display width of UTF-8 text. */
 int tui_width(const char *text);
+/* How many bytes of text fit in width columns (whole characters). */
+int tui_fit(const char *text, int width);
 /* The attribute of a colour (bold/reverse stand-ins under NO_COLOR). */
 attr_t tui_attr(const struct tui *t, enum tui_color c);
 /* A box with a title. */
@@ -154,6 +156,10 @@ void prompt_confirm(struct tui *t, const char *question, prompt_done_fn done, vo
 void prompt_text(struct tui *t, const char *label, const char *initial, size_t max,
 		prompt_done_fn done, void *arg);
 void prompt_draw(struct tui *t, const struct rect *r);
+/* Say, under the prompt just opened, why the last answer was refused. */
+void prompt_error(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Draw that reason on the line r (the key bar); false when there is none. */
+bool prompt_draw_error(struct tui *t, const struct rect *r);
 unsigned prompt_handle_key(struct tui *t, int key);
 void prompt_destroy(struct prompt *p);
 
@@ -163,7 +169,19 @@ struct panel *panel_health_create(void);
 struct panel *panel_alerts_create(void);
 struct panel *panel_log_create(void);
 struct screen *screen_users_create(struct tui *t);
-struct screen *screen_help_create(void);
+struct screen *screen_help_create(struct tui *t);
+
+/* A scrolling page of wrapped text (screen_pager.c): headings, "label
+ * value" fields and paragraphs, added in order; false when out of
+ * memory. name is a static string. */
+struct screen *screen_pager_create(const char *name, const char *title);
+bool pager_heading(struct screen *s, const char *text);
+bool pager_field(struct screen *s, const char *label, const char *value);
+bool pager_text(struct screen *s, const char *text);
+
+/* The whole record behind a log or alert line (screen_detail.c). */
+struct screen *screen_detail_log(struct tui *t, const struct client_log_entry *e);
+struct screen *screen_detail_alert(struct tui *t, const struct alert_item *a);
 
 /* Big letters for the lock banner: the rows of text for word, each at
  * most width columns; false if it does not fit (then draw it plainly). */

@@ -2,6 +2,7 @@
  * pipe and the session; events into the model, keys through the tables,
  * one redraw when something changed. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -71,8 +72,11 @@ static size_t ascii_of(const unsigned char *s, const char **ascii)
 	return n;
 }
 
-int tui_width(const char *text)
+/* The display width of text, stopping before the character that would
+ * pass limit; *bytes (may be NULL) gets how much of text that was. */
+static int measure(const char *text, int limit, size_t *bytes)
 {
+	const char *start = text;
 	mbstate_t st;
 	int w = 0;
 	bool utf8 = MB_CUR_MAX > 1;
@@ -86,24 +90,41 @@ int tui_width(const char *text)
 		if (!utf8 && (unsigned char)*text >= 0x80) {
 			const char *a;
 
-			text += ascii_of((const unsigned char *)text, &a);
-			w += (int)strlen(a);
-			continue;
-		}
-		n = mbrtowc(&wc, text, MB_CUR_MAX, &st);
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
-			memset(&st, 0, sizeof(st));
-			n = 1;
-			cw = 1;
+			n = ascii_of((const unsigned char *)text, &a);
+			cw = (int)strlen(a);
 		} else {
-			cw = wcwidth(wc);
-			if (cw < 0)
+			n = mbrtowc(&wc, text, MB_CUR_MAX, &st);
+			if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
+				memset(&st, 0, sizeof(st));
+				n = 1;
 				cw = 1;
+			} else {
+				cw = wcwidth(wc);
+				if (cw < 0)
+					cw = 1;
+			}
 		}
+		if (w + cw > limit)
+			break;
 		w += cw;
 		text += n;
 	}
+	if (bytes)
+		*bytes = (size_t)(text - start);
 	return w;
+}
+
+int tui_width(const char *text)
+{
+	return measure(text, INT_MAX, NULL);
+}
+
+int tui_fit(const char *text, int width)
+{
+	size_t bytes;
+
+	measure(text, width, &bytes);
+	return (int)bytes;
 }
 
 int tui_put(struct tui *t, int y, int x, int width, const char *text, attr_t attr)
@@ -430,7 +451,8 @@ static void search_done(struct tui *t, bool ok, const char *text, void *arg)
 
 static unsigned act_search(struct tui *t)
 {
-	prompt_text(t, "Search log: ", t->model.search, MODEL_SEARCH_MAX - 1, search_done, NULL);
+	/* a new search starts empty: typing never appends to the old one */
+	prompt_text(t, "Search log: ", "", MODEL_SEARCH_MAX - 1, search_done, NULL);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -444,6 +466,8 @@ static unsigned act_filter(struct tui *t)
 static unsigned act_pause(struct tui *t)
 {
 	model_log_toggle_pause(&t->model);
+	tui_message(t, COLOR_NONE_, t->model.paused ? "Log paused: new records are kept but "
+			"not scrolled in; p follows again." : "Log following the newest records.");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -489,7 +513,7 @@ static unsigned act_lock_reset(struct tui *t)
 
 static unsigned act_help(struct tui *t)
 {
-	struct screen *s = screen_help_create();
+	struct screen *s = screen_help_create(t);
 
 	if (s)
 		tui_set_screen(t, s);
@@ -553,6 +577,12 @@ unsigned ui_dispatch_key(struct tui *t, int key)
 			return r;
 	}
 	b = keys_lookup(key, t->role);
+	if (!b && (b = keys_find(key)) != NULL) {
+		/* a key of another role: say so rather than nothing */
+		tui_message(t, COLOR_WARN, "%s is for %s only.", b->name,
+				b->roles == KEYS_OWNER ? "owners" : "owners and residents");
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	if (!b || !actions[b->action])
 		return TUI_IGNORED;
 	return actions[b->action](t);
@@ -879,6 +909,8 @@ static void draw_keybar(struct tui *t)
 
 	move(r->y, 0);
 	clrtoeol();
+	if (prompt_draw_error(t, r))
+		return;
 	if (t->screen) {
 		tui_put(t, r->y, 0, r->w, t->screen->keys, A_NORMAL);
 		return;

@@ -24,6 +24,7 @@
 #include "tmux.h"
 
 #define SHOW_MS 10000           /* the screen should show it by then */
+#define FIRST_RECORD "agent        start"   /* the log line of audit record #1 */
 
 struct tf {
 	struct stack s;
@@ -325,6 +326,102 @@ static void test_starts_before_the_broker(void **state)
 	assert_false(screen_has(f, "cannot connect to the broker"));
 }
 
+/* ---- details, prompts, help and messages ---- */
+
+static void test_enter_opens_the_whole_record(void **state)
+{
+	struct tf *f = *state;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "Lockout");
+	/* the log's newest line, whole */
+	see(f, "alert-list");
+	keys(f, "Enter");
+	see(f, "Audit record");
+	see(f, "Record number");
+	see(f, "Esc Back");
+	keys(f, "Escape");
+	see(f, "Log (following");
+	/* an alert, whole: the end of its sentence, cut on the dashboard */
+	keys(f, "Tab");
+	keys(f, "Enter");
+	see(f, "Acknowledged");
+	see(f, "no (a acknowledges it)");
+	see(f, "front-door");
+	assert_false(screen_has(f, "Log (following"));
+	keys(f, "Escape");
+	see(f, "Alerts (1 unacknowledged)");
+}
+
+static void test_prompts_and_messages(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	/* p and A say what they did */
+	keys(f, "p");
+	see(f, "Log paused");
+	keys(f, "p");
+	see(f, "Log following the newest records.");
+	keys(f, "A");
+	see(f, "No unacknowledged alerts.");
+	/* a second search starts empty */
+	keys(f, "/");
+	type(f, "granted");
+	keys(f, "Enter");
+	see(f, "search: granted");
+	keys(f, "/");
+	see(f, "Search log:");
+	assert_false(screen_has(f, "Search log: granted"));
+	keys(f, "Escape");
+	/* a refused answer stays in the prompt with the reason beside it */
+	keys(f, "U");
+	see(f, "Users of");
+	keys(f, "a");
+	see(f, "New guest's name:");
+	type(f, "gina");
+	keys(f, "Enter");
+	see(f, "Valid from");
+	type(f, "someday");
+	keys(f, "Enter");
+	see(f, "From: YYYY-MM-DD HH:MM");
+	see(f, "Valid from (YYYY-MM-DD HH:MM; empty = now): someday");
+	keys(f, "Escape");
+	see(f, "Adding a guest cancelled.");
+	keys(f, "Escape");
+	/* "not connected" is old news once the connection is back */
+	harness_broker_stop(&f->s.broker);
+	see(f, "Unknown since");
+	keys(f, "l");
+	see(f, "Not connected to the broker");
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	assert_int_equal(tmux_wait_gone(&f->tm, "Not connected", SHOW_MS), 0);
+}
+
+static void test_help_by_task_fits_and_scrolls(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	keys(f, "?");
+	see(f, "Help for owner");
+	see(f, "The door");
+	see(f, "unlock the door (asks first)");
+	see(f, "Esc Back");
+	/* more than a screen: it scrolls to the end */
+	assert_false(screen_has(f, "closes this help"));
+	keys(f, "End");
+	see(f, "closes this help");
+	keys(f, "Home");
+	see(f, "The door");
+	keys(f, "Escape");
+	see(f, "State: LOCKED");
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -338,12 +435,16 @@ static void test_resident_has_no_users_screen(void **state)
 	assert_false(screen_has(f, "Users"));
 	assert_false(screen_has(f, "Log ("));
 	keys(f, "U");
+	see(f, "U is for owners only.");
 	keys(f, "h");
+	see(f, "h is for owners only.");
 	keys(f, "R");
 	keys(f, "?");
-	see(f, "Keys for resident");
-	assert_false(screen_has(f, "users:"));
+	see(f, "Help for resident");
+	assert_false(screen_has(f, "People"));
 	assert_false(screen_has(f, "reset the lock"));
+	assert_false(screen_has(f, "The log"));
+	assert_false(screen_has(f, "log panel"));
 	keys(f, "Escape");
 	see(f, "State: LOCKED");
 	assert_false(screen_has(f, "Users of"));
@@ -431,18 +532,18 @@ static void test_older_history_and_maintenance(void **state)
 	/* the console shows only what arrives live (its own status request
 	 * may already be there); the old records are not on screen */
 	see(f, "State: LOCKED");
-	assert_false(screen_has(f, " #1 "));
+	assert_false(screen_has(f, FIRST_RECORD));
 	/* the health check's records arrive live */
 	keys(f, "h");
 	see(f, "Done: health check sent to the lock.");
 	see(f, "heartbeat");
-	assert_false(screen_has(f, " #1 "));
+	assert_false(screen_has(f, FIRST_RECORD));
 	/* scrolling back past the oldest record held asks the agent */
 	keys(f, "Up");
 	see(f, "Log (PAUSED");
-	for (int i = 0; i < 12 && !screen_has(f, " #1 "); i++)
+	for (int i = 0; i < 12 && !screen_has(f, FIRST_RECORD); i++)
 		keys(f, "PageUp");
-	see(f, " #1 ");
+	see(f, FIRST_RECORD);
 	keys(f, "End");
 	see(f, "Log (following");
 	/* and the lock reset, after a question */
@@ -934,6 +1035,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_broker_lost_shows_unknown, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_offline_lock_drawn_offline, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_starts_before_the_broker, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_enter_opens_the_whole_record, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_prompts_and_messages, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_help_by_task_fits_and_scrolls, setup_up,
+				teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_guest_hears_why_in_plain_words, setup_up,
