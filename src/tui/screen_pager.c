@@ -142,7 +142,7 @@ static unsigned handle_key(struct screen *s, struct tui *t, int key)
 
 	if (key == KEYS_ESC || key == 'q' || key == '\r' || key == '\n' ||
 			key == KEYS_FN(KEY_ENTER) || (key == '?' && strcmp(s->name, "help") == 0)) {
-		tui_set_screen(t, NULL);
+		tui_pop_screen(t);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (key == KEYS_FN(KEY_UP) || key == 'k')

@@ -64,6 +64,7 @@ struct screen {
 	void (*admin_answer)(struct screen *s, struct tui *t, const struct sl_admin_res *r);
 	void (*destroy)(struct screen *s);
 	void *data;
+	struct screen *back;    /* the screen under it (tui_push_screen), or NULL */
 };
 
 /* A question on the message line: yes/no or a line of text. */
@@ -150,6 +151,9 @@ void tui_request(struct tui *t, enum sl_action action, bool quiet);
 void tui_admin(struct tui *t, struct sl_admin_req *req);
 /* Replace the screen over the dashboard (NULL = back to the dashboard). */
 void tui_set_screen(struct tui *t, struct screen *s);
+/* Open s over the current screen; tui_pop_screen() returns to it. */
+void tui_push_screen(struct tui *t, struct screen *s);
+void tui_pop_screen(struct tui *t);
 
 /* ---- prompts (prompt.c) ---- */
 void prompt_confirm(struct tui *t, const char *question, prompt_done_fn done, void *arg);

@@ -348,9 +348,33 @@ void tui_admin(struct tui *t, struct sl_admin_req *req)
 
 void tui_set_screen(struct tui *t, struct screen *s)
 {
-	if (t->screen && t->screen->destroy)
-		t->screen->destroy(t->screen);
+	while (t->screen) {
+		struct screen *back = t->screen->back;
+
+		if (t->screen->destroy)
+			t->screen->destroy(t->screen);
+		t->screen = back;
+	}
 	t->screen = s;
+	t->dirty = true;
+	clearok(curscr, TRUE);
+}
+
+void tui_push_screen(struct tui *t, struct screen *s)
+{
+	s->back = t->screen;
+	t->screen = s;
+	t->dirty = true;
+	clearok(curscr, TRUE);
+}
+
+void tui_pop_screen(struct tui *t)
+{
+	struct screen *s = t->screen, *back = s ? s->back : NULL;
+
+	if (s && s->destroy)
+		s->destroy(s);
+	t->screen = back;
 	t->dirty = true;
 	clearok(curscr, TRUE);
 }
@@ -675,10 +699,12 @@ static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 			r->result == SL_RESULT_OK)
 		model_alerts_acked(&t->model, (uint64_t)t->admin.cursor,
 				t->admin.op == SL_ADMIN_ALERT_ACK_ALL);
-	if (t->screen && t->screen->admin_answer) {
-		t->screen->admin_answer(t->screen, t, r);
-		return;
-	}
+	/* the screen that asked may be under a detail page */
+	for (struct screen *s = t->screen; s; s = s->back)
+		if (s->admin_answer) {
+			s->admin_answer(s, t, r);
+			return;
+		}
 	words_admin(r, t->admin.name, time_now_ms(), sentence, sizeof(sentence));
 	tui_message(t, r->result == SL_RESULT_OK ? COLOR_GOOD : COLOR_BAD, "%s", sentence);
 }

@@ -422,6 +422,35 @@ static void test_help_by_task_fits_and_scrolls(void **state)
 	see(f, "State: LOCKED");
 }
 
+static void test_users_screen_fits_80_columns(void **state)
+{
+	struct tf *f = *state;
+	char *screen;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	keys(f, "U");
+	see(f, "LOCKOUT");
+	see(f, "resident");
+	/* the resident's lockout, and the whole key bar */
+	see(f, "until ");
+	see(f, "Esc Back");
+	screen = tmux_capture(&f->tm, false);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "USES"));
+	free(screen);
+	/* the rest of a user is one Enter away, and Esc comes back */
+	keys(f, "Down");
+	keys(f, "Enter");
+	see(f, "Schedule");
+	see(f, "Locked out");
+	keys(f, "Escape");
+	see(f, "LOCKOUT");
+	keys(f, "Escape");
+	see(f, "State: LOCKED");
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -1038,6 +1067,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enter_opens_the_whole_record, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_prompts_and_messages, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_help_by_task_fits_and_scrolls, setup_up,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_users_screen_fits_80_columns, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
