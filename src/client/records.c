@@ -473,3 +473,15 @@ enum sl_err records_parse_alerts(const char *data_json, struct sl_alert **out, s
 	*n = i;
 	return SL_OK;
 }
+
+void records_each_lock(const char *data_json, void (*fn)(const char *id, void *arg), void *arg)
+{
+	cJSON *root = data_json ? cJSON_Parse(data_json) : NULL;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "locks"), *it;
+
+	if (cJSON_IsArray(arr))
+		cJSON_ArrayForEach(it, arr)
+			if (cJSON_IsString(it) && topic_check_name(it->valuestring) == SL_OK)
+				fn(it->valuestring, arg);
+	cJSON_Delete(root);
+}

@@ -100,5 +100,9 @@ void records_clean_alert(struct sl_alert *a);
  * first],"last":id} into a malloc'd array (free()), each alert decoded by
  * proto_decode_alert() and cleaned. */
 enum sl_err records_parse_alerts(const char *data_json, struct sl_alert **out, size_t *n);
+/* Call fn with each valid lock id of the answer's "locks" array (the
+ * locks an alert-list answer says the owner may use); others are
+ * skipped. */
+void records_each_lock(const char *data_json, void (*fn)(const char *id, void *arg), void *arg);
 
 #endif

@@ -37,6 +37,8 @@ enum tui_action {
 	ACT_HELP,
 	ACT_REDRAW,
 	ACT_QUIT,
+	ACT_NEXT_LOCK,
+	ACT_PREV_LOCK,
 	ACT_COUNT_
 };
 

@@ -63,6 +63,9 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		x += tui_putf(t, r->y + 1 + i, x, inner, attr, "%s %s %-18s ",
 				a->acked ? " " : (t->utf8 ? "\u25cf" : "*"), when,
 				words_alert_title(a->alert.kind));
+		if (t->nlocks > 1)      /* several locks: which one */
+			x += tui_putf(t, r->y + 1 + i, x, r->x + r->w - 1 - x, attr | A_BOLD, "%s ",
+					a->alert.lock[0] ? a->alert.lock : "site");
 		tui_put(t, r->y + 1 + i, x, r->x + r->w - 1 - x, text, attr);
 	}
 }

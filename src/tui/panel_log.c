@@ -85,6 +85,9 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		x += 13;
 		tui_put(t, y, x, 8, e->result[0] ? e->result : "-", res | A_BOLD);
 		x += 9;
+		if (t->nlocks > 1 && x < r->x + r->w - 1)     /* several locks: which one */
+			x += tui_putf(t, y, x, r->x + r->w - 1 - x, plain | A_BOLD, "%s ",
+					e->lock[0] ? e->lock : "site");
 		if (x < r->x + r->w - 1)
 			tui_putf(t, y, x, r->x + r->w - 1 - x, plain, "%s%s%s", e->reason,
 					e->reason[0] && e->detail[0] ? ": " : "", e->detail);

@@ -24,6 +24,7 @@
 #include "words.h"
 
 #define TUI_PROG "smartlock-tui"
+#define TUI_LOCKS_MAX 16        /* locks one console switches between */
 
 /* What a key handler did. */
 enum tui_result {
@@ -88,7 +89,8 @@ struct pending {
 
 struct tui_options {
 	const char *enrol;
-	const char *lock;
+	const char *locks[TUI_LOCKS_MAX];       /* --lock, in order */
+	size_t nlocks;
 	bool no_notify;
 	int64_t timeout_ms;
 };
@@ -122,7 +124,11 @@ struct tui {
 	int spinner;
 	bool dirty;
 	bool quit;
-	const struct sl_enrolment *enrolment;  /* for new users' files */
+	const struct sl_enrolment *enrolment;  /* sessions and new users' files */
+
+	char locks[TUI_LOCKS_MAX][SL_NAME_MAX + 1];     /* the switcher's locks */
+	size_t nlocks;
+	char fatal[320];                /* why the console had to stop, "" = it did not */
 };
 
 /* ---- drawing helpers (ui.c) ---- */
@@ -154,6 +160,16 @@ void tui_set_screen(struct tui *t, struct screen *s);
 /* Open s over the current screen; tui_pop_screen() returns to it. */
 void tui_push_screen(struct tui *t, struct screen *s);
 void tui_pop_screen(struct tui *t);
+
+/* ---- the locks (locks.c) ---- */
+/* Add a lock to the switcher (ignored when invalid, known or full). */
+bool tui_locks_add(struct tui *t, const char *id);
+/* Open the session for lock (NULL: the enrolment's) and start it. */
+enum sl_err tui_session_open(struct tui *t, const char *lock, char *msg, size_t size);
+/* The current lock's place in the switcher. */
+size_t tui_lock_index(const struct tui *t);
+/* Show the next (+1) or previous (-1) lock. */
+void tui_switch_lock(struct tui *t, int delta);
 
 /* ---- prompts (prompt.c) ---- */
 void prompt_confirm(struct tui *t, const char *question, prompt_done_fn done, void *arg);

@@ -551,6 +551,18 @@ static unsigned act_redraw(struct tui *t)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+static unsigned act_next_lock(struct tui *t)
+{
+	tui_switch_lock(t, 1);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static unsigned act_prev_lock(struct tui *t)
+{
+	tui_switch_lock(t, -1);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static unsigned act_quit(struct tui *t)
 {
 	(void)t;
@@ -574,6 +586,8 @@ static unsigned (*const actions[ACT_COUNT_])(struct tui *t) = {
 	[ACT_HELP] = act_help,
 	[ACT_REDRAW] = act_redraw,
 	[ACT_QUIT] = act_quit,
+	[ACT_NEXT_LOCK] = act_next_lock,
+	[ACT_PREV_LOCK] = act_prev_lock,
 };
 
 unsigned ui_dispatch_key(struct tui *t, int key)
@@ -665,6 +679,11 @@ static void answer_log_page(struct tui *t, const struct sl_admin_res *r)
 	free(recs);
 }
 
+static void learn_lock(const char *id, void *arg)
+{
+	tui_locks_add(arg, id);
+}
+
 static void answer_alert_list(struct tui *t, const struct sl_admin_res *r)
 {
 	struct sl_alert *list;
@@ -677,6 +696,7 @@ static void answer_alert_list(struct tui *t, const struct sl_admin_res *r)
 	}
 	model_alerts_load(&t->model, list, n, time_now_ms());
 	free(list);
+	records_each_lock(r->data_json, learn_lock, t);
 	t->dirty = true;
 }
 
@@ -857,7 +877,7 @@ static void draw_title(struct tui *t)
 {
 	const struct rect *r = &t->layout.title;
 	attr_t bar = tui_attr(t, COLOR_BAR);
-	char right[96], clock_text[16];
+	char right[96], clock_text[16], which[SL_NAME_MAX + 32];
 	const char *conn;
 	int64_t now = time_now_ms();
 
@@ -882,8 +902,13 @@ static void draw_title(struct tui *t)
 	}
 	snprintf(right, sizeof(right), "%s  %s", conn, clock_text);
 	tui_put(t, r->y, r->w - tui_width(right) - 1, tui_width(right), right, bar);
+	if (t->nlocks > 1)
+		snprintf(which, sizeof(which), "%s %zu/%zu [ ]", t->lock, tui_lock_index(t) + 1,
+				t->nlocks);
+	else
+		snprintf(which, sizeof(which), "%s", t->lock);
 	tui_putf(t, r->y, 1, r->w - tui_width(right) - 3, bar | A_BOLD,
-			"smartlock \u2502 %s \u2502 %s (%s)", t->lock, t->user,
+			"smartlock \u2502 %s \u2502 %s (%s)", which, t->user,
 			proto_role_name(t->role));
 }
 

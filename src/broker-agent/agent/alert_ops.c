@@ -62,6 +62,17 @@ static cJSON *list_json(struct agent *a, const struct sl_user *u, size_t budget)
 	return arr;
 }
 
+/* The locks this agent serves that the owner may use: a console's lock
+ * switcher. */
+static void add_locks(struct agent *a, const struct sl_user *u, cJSON *root)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "locks");
+
+	for (size_t i = 0; arr && i < a->nlocks; i++)
+		if (owner_may(a->locks[i].id, (void *)u))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(a->locks[i].id));
+}
+
 void alert_ops_list(struct admin_ctx *c)
 {
 	const struct sl_user *u = user_store_find(c->a->users, c->user);
@@ -79,6 +90,7 @@ void alert_ops_list(struct admin_ctx *c)
 	else
 		cJSON_Delete(arr);
 	cJSON_AddNumberToObject(root, "last", (double)alerts_last_id(c->a->alerts));
+	add_locks(c->a, u, root);
 	c->res.data_json = admin_json_take(root);
 	if (!c->res.data_json)
 		admin_result(c, SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR, "Out of memory.");

@@ -451,6 +451,41 @@ static void test_users_screen_fits_80_columns(void **state)
 	see(f, "State: LOCKED");
 }
 
+static int setup_two_locks(void **state)
+{
+	struct tf *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(stack_setup(&f->s, NULL, NULL), 0);
+	assert_int_equal(stack_add_lock(&f->s, "back-door"), 0);
+	assert_int_equal(stack_start_agent(&f->s), 0);
+	assert_int_equal(stack_start_lockd(&f->s), 0);
+	assert_int_equal(stack_wait_online(&f->s, true), 0);
+	*state = f;
+	return 0;
+}
+
+static void test_two_lock_site_switches_locks(void **state)
+{
+	struct tf *f = *state;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	/* the agent told the owner's console of both locks */
+	see(f, "front-door 1/2 [ ]");
+	see(f, "State: LOCKED");
+	/* each alert line says which lock it is about */
+	see(f, "Lockout            front-door");
+	keys(f, "]");
+	see(f, "back-door 2/2 [ ]");
+	see(f, "Lock back-door");
+	assert_false(screen_has(f, "State: LOCKED"));
+	see(f, "Lockout            front-door");
+	keys(f, "[");
+	see(f, "front-door 1/2 [ ]");
+	see(f, "State: LOCKED");
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -1088,6 +1123,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_desktop_notification_is_critical, setup_up,
 				teardown),
 	};
+	const struct CMUnitTest two_lock_tests[] = {
+		cmocka_unit_test_setup_teardown(test_two_lock_site_switches_locks, setup_two_locks,
+				teardown),
+	};
 	const struct CMUnitTest bare_tests[] = {
 		cmocka_unit_test_setup_teardown(test_start_failures, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_in_plain_words, setup_bare, teardown),
@@ -1112,6 +1151,9 @@ int main(void)
 	if (stack_programs_built())
 		rc |= cmocka_run_group_tests_name("console on the real stack", stack_tests, NULL,
 				NULL);
+	if (stack_programs_built())
+		rc |= cmocka_run_group_tests_name("console on a site with two locks", two_lock_tests,
+				NULL, NULL);
 	if (stack_programs_built())
 		rc |= cmocka_run_group_tests_name("console on a site made by smartlockctl init",
 				site_tests, NULL, NULL);
