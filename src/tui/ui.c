@@ -982,14 +982,17 @@ static void draw_keybar(struct tui *t)
 
 static void draw_too_small(struct tui *t)
 {
-	char msg[96];
-	int rows = t->layout.rows, cols = t->layout.cols;
+	char size[32], need[32];
+	int rows = t->layout.rows, cols = t->layout.cols, y = rows > 3 ? rows / 2 - 1 : 0;
 
-	snprintf(msg, sizeof(msg), "smartlock needs %dx%d; the terminal is %dx%d.",
-			LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, cols, rows);
-	tui_put(t, rows / 2, 0, cols, msg, A_BOLD);
-	if (rows / 2 + 1 < rows)
-		tui_put(t, rows / 2 + 1, 0, cols, "Enlarge it, or press q to quit.", A_NORMAL);
+	/* short lines: each must fit however narrow the terminal is */
+	snprintf(size, sizeof(size), "Window %dx%d:", cols, rows);
+	snprintf(need, sizeof(need), "needs %dx%d.", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+	tui_put(t, y, 0, cols, size, A_BOLD);
+	if (y + 1 < rows)
+		tui_put(t, y + 1, 0, cols, need, A_BOLD);
+	if (y + 2 < rows)
+		tui_put(t, y + 2, 0, cols, "Enlarge, or q quits.", A_NORMAL);
 }
 
 static void draw(struct tui *t)

@@ -642,7 +642,13 @@ static void test_resize_keeps_the_layout(void **state)
 	free(screen);
 	assert_true(ok);
 	assert_int_equal(tmux_resize(&f->tm, 70, 20), 0);
-	see(f, "smartlock needs 80x24; the terminal is 70x20.");
+	see(f, "Window 70x20:");
+	see(f, "needs 80x24.");
+	/* however narrow, the words are whole */
+	assert_int_equal(tmux_resize(&f->tm, 24, 10), 0);
+	see(f, "Window 24x10:");
+	see(f, "needs 80x24.");
+	see(f, "Enlarge, or q quits.");
 	assert_int_equal(tmux_resize(&f->tm, 80, 24), 0);
 	see(f, "State: LOCKED");
 	assert_false(screen_has(f, "needs 80x24"));
@@ -668,8 +674,15 @@ static void test_hostile_names_shown_harmlessly(void **state)
 			"\"time\":\"2026-11-22T01:02:03.456Z\",\"actor\":\"\\u001b]2;owned\\u0007x\","
 			"\"action\":\"unlock\",\"result\":\"denied\",\"reason\":\"\","
 			"\"detail\":\"\\u001b[2J\\u001b[31mred\\u202eevil\\u009b1m\"}", false);
+	/* and a name that looks like the owner's, with a zero-width space */
+	publish(f, "smartlock/" STACK_LOCK "/log", "{\"v\":1,\"seq\":1000000,"
+			"\"time\":\"2026-11-22T01:02:04.456Z\",\"actor\":\"own\\u200ber\","
+			"\"action\":\"unlock\",\"result\":\"denied\",\"reason\":\"\","
+			"\"detail\":\"zero\\u200bwidth\\u2066isolate\"}", false);
 	see(f, "?]2;owned?x");
 	see(f, "?[2J?[31mred?evil?1m");
+	see(f, "own?er");
+	see(f, "zero?width?isolate");
 	assert_int_equal(tmux_query(&f->tm, "#{pane_title}", title, sizeof(title)), 0);
 	assert_null(strstr(title, "owned"));
 	assert_null(strstr(title, "pwned"));
@@ -807,14 +820,16 @@ static void test_no_color_honoured(void **state)
 
 /* Run the console on a terminal with stderr to a file: nothing may reach
  * stdout (the terminal) when it cannot start. Returns its exit code. */
-static int run_failing(struct tf *f, const char *enrol, char **err)
+/* Run the console where it must fail; term (NULL: tmux's) is its TERM. */
+static int run_failing(struct tf *f, const char *enrol, const char *term, char **err)
 {
 	char exe[HARNESS_PATH_MAX], script[HARNESS_PATH_MAX + 64], errf[HARNESS_PATH_MAX];
 	char *screen;
 	int rc;
 
 	snprintf(errf, sizeof(errf), "%.400s/tui.err", f->s.dir);
-	snprintf(script, sizeof(script), "exec \"$0\" \"$@\" 2>'%s'", errf);
+	snprintf(script, sizeof(script), "%s%s exec \"$0\" \"$@\" 2>'%s'", term ? "TERM=" : "",
+			term ? term : "", errf);
 	assert_int_equal(tmux_start(&f->tm, f->s.dir, 80, 24, (char *const[]){"/bin/sh", "-c",
 			script, (char *)stack_tui_path(exe, sizeof(exe)), "--enrol", (char *)enrol,
 			NULL}, NULL), 0);
@@ -840,12 +855,19 @@ static void test_start_failures(void **state)
 	char *err;
 
 	snprintf(path, sizeof(path), "%s/none.enrol", f->s.dir);
-	assert_int_equal(run_failing(f, path, &err), 3);
+	assert_int_equal(run_failing(f, path, NULL, &err), 3);
 	assert_non_null(err);
 	assert_non_null(strstr(err, "smartlock-tui: no enrolment file at"));
 	assert_non_null(strstr(err, "none.enrol"));
 	free(err);
 
+	/* a terminal that cannot move the cursor is refused with the reason,
+	 * not started to a blank screen */
+	stack_enrol(&f->s, STACK_OWNER, path, sizeof(path));
+	assert_int_equal(run_failing(f, path, "dumb", &err), 2);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "'dumb' cannot move the cursor"));
+	free(err);
 }
 
 static void test_timeout_in_plain_words(void **state)
@@ -890,8 +912,8 @@ static void flood(struct tf *f, uint64_t first, uint64_t n, int rate)
 		snprintf(line, sizeof(line), "{\"v\":1,\"seq\":%llu,"
 				"\"time\":\"2026-11-22T01:02:03.456Z\",\"actor\":\"bot\","
 				"\"action\":\"heartbeat\",\"result\":\"%s\",\"reason\":\"\","
-				"\"detail\":\"burst\"}", (unsigned long long)(first + i),
-				i % 7 ? "ok" : "denied");
+				"\"detail\":\"burst %llu\"}", (unsigned long long)(first + i),
+				i % 7 ? "ok" : "denied", (unsigned long long)(first + i));
 		assert_int_equal(harness_client_publish_str(c, "smartlock/" STACK_LOCK "/log", line,
 				1, false), 0);
 		/* pace the load generator to the rate */
@@ -916,7 +938,7 @@ static void test_stays_responsive_at_2000_events_per_second(void **state)
 	see(f, "State: LOCKED");
 	pid = tmux_pane_pid(&f->tm);
 	flood(f, 1000000, 10000, 2000);
-	see(f, "#1009999");
+	see(f, "burst 1009999");
 	before = rss_kb(pid);
 	/* keys answer at once in the middle of the next burst */
 	flood(f, 1010000, 2000, 2000);
@@ -927,7 +949,7 @@ static void test_stays_responsive_at_2000_events_per_second(void **state)
 	flood(f, 1012000, 8000, 2000);
 	keys(f, "f");
 	keys(f, "f");
-	see(f, "#1019999");
+	see(f, "burst 1019999");
 	after = rss_kb(pid);
 	/* bounded: another 10,000 events did not grow the console */
 	fprintf(stderr, "# RSS %ld kB after 10k events, %ld kB after 20k\n", before, after);
