@@ -110,10 +110,10 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 
 	if (!unknown && m->have_health && m->health.online) {
 		if (m->health.refused > 0)
-			snprintf(v, sizeof(v), "%lld carried out, %lld refused as forged or old",
+			snprintf(v, sizeof(v), "%lld carried out, %lld forged refused",
 					(long long)m->health.commands, (long long)m->health.refused);
 		else
-			snprintf(v, sizeof(v), "%lld carried out since the lock started",
+			snprintf(v, sizeof(v), "%lld carried out",
 					(long long)m->health.commands);
 		row(t, r, i++, "Commands", A_NORMAL, v);
 	}

@@ -486,6 +486,40 @@ static void test_two_lock_site_switches_locks(void **state)
 	see(f, "State: LOCKED");
 }
 
+/* The README's picture: a guest refused, a stranger's failed login, the
+ * owner's unlock, the log filtered to refusals. With TUI_SCREENSHOT=path
+ * the screen is also written there. */
+static void test_readme_screenshot(void **state)
+{
+	struct tf *f = *state;
+	char enrol[HARNESS_PATH_MAX];
+	const char *out = getenv("TUI_SCREENSHOT");
+	char *screen;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	stack_enrol(&f->s, STACK_GUEST, enrol, sizeof(enrol));
+	assert_int_equal(stack_ctl(&f->s, (const char *const[]){"--enrol", enrol, "unlock",
+			NULL}, 30000, NULL, NULL), 1);
+	/* one more failure would lock the site out for all but owners */
+	publish(f, SL_TOPIC_LOGIN_FAILED, "{\"v\":1,\"user\":\"mallory\",\"addr\":"
+			"\"192.0.2.7\",\"reason\":\"unknown-user\",\"time\":1}", false);
+	see(f, "Alerts (1 unacknowledged)");
+	keys(f, "u");
+	keys(f, "y");
+	see(f, "Granted: the door is unlocked.");
+	see(f, "State: UNLOCKED");
+	keys(f, "f");
+	see(f, "Log filter: denied/errors.");
+	see(f, "outside-window");
+	screen = tmux_capture(&f->tm, false);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Failed login"));
+	if (out)
+		assert_int_equal(harness_write_file(out, screen, 0644), 0);
+	free(screen);
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -1127,6 +1161,7 @@ int main(void)
 				teardown),
 		cmocka_unit_test_setup_teardown(test_users_screen_fits_80_columns, setup_up,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_readme_screenshot, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_guest_hears_why_in_plain_words, setup_up,
