@@ -1,4 +1,5 @@
 /* words.c - plain sentences for answers, states and alerts. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -293,4 +294,49 @@ enum client_exit client_exit_for(enum sl_result result, enum sl_reason reason)
 	if (result == SL_RESULT_DENIED)
 		return EXIT_DENIED;
 	return EXIT_FAILED;
+}
+
+/* Does s start with word and then a run of digits? Returns the length of
+ * both with the separator after them (", " or " "), or 0. */
+static size_t numbered(const char *s, const char *word)
+{
+	size_t n = strlen(word), d = 0;
+
+	if (strncmp(s, word, n) != 0)
+		return 0;
+	while (isdigit((unsigned char)s[n + d]))
+		d++;
+	if (d == 0 || isalnum((unsigned char)s[n + d]))
+		return 0;
+	n += d;
+	if (s[n] == ',')
+		n++;
+	while (s[n] == ' ')
+		n++;
+	return n;
+}
+
+char *words_log_detail(const char *detail, char *buf, size_t size)
+{
+	size_t w = 0, n;
+	long long use;
+
+	if (size == 0)
+		return buf;
+	if (sscanf(detail, "use %lld", &use) == 1 && numbered(detail, "use ") == strlen(detail)) {
+		snprintf(buf, size, "unlock number %lld", use);
+		return buf;
+	}
+	for (const char *p = detail; *p && w + 1 < size;) {
+		/* command sequence numbers mean nothing to a person */
+		if ((p == detail || p[-1] == ' ') && (n = numbered(p, "seq ")) > 0) {
+			p += n;
+			continue;
+		}
+		buf[w++] = *p++;
+	}
+	while (w > 0 && (buf[w - 1] == ' ' || buf[w - 1] == ','))
+		w--;
+	buf[w] = '\0';
+	return buf;
 }

@@ -56,7 +56,7 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	for (size_t i = 0; i < n; i++) {
 		const struct client_log_entry *e = win[i];
 		int y = r->y + 1 + (int)i, x = r->x + 2;
-		char when[16] = "--:--:--";
+		char when[16] = "--:--:--", detail[SL_MSG_MAX];
 		attr_t res = tone_attr(t, e->result), plain = A_NORMAL;
 
 		if (i + 1 == n) {
@@ -88,9 +88,10 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		if (t->nlocks > 1 && x < r->x + r->w - 1)     /* several locks: which one */
 			x += tui_putf(t, y, x, r->x + r->w - 1 - x, plain | A_BOLD, "%s ",
 					e->lock[0] ? e->lock : "site");
+		words_log_detail(e->detail, detail, sizeof(detail));
 		if (x < r->x + r->w - 1)
 			tui_putf(t, y, x, r->x + r->w - 1 - x, plain, "%s%s%s", e->reason,
-					e->reason[0] && e->detail[0] ? ": " : "", e->detail);
+					e->reason[0] && detail[0] ? ": " : "", detail);
 	}
 	/* scrolled back (paused) to the oldest record held: fetch older
 	 * history */

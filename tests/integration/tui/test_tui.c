@@ -157,8 +157,13 @@ static void test_owner_unlocks_and_sees_unlocked(void **state)
 	see(f, "Granted: the door is unlocked.");
 	see(f, "State: UNLOCKED");
 	see(f, "By owner");
-	/* the audit record of it, live in the log panel */
+	/* the audit record of it, live in the log panel, in words: no command
+	 * sequence numbers, no "use 1" */
 	see(f, "granted");
+	see(f, "unlock number");
+	see(f, "state UNLOCKED");
+	assert_false(screen_has(f, "seq 17"));
+	assert_false(screen_has(f, "use 1"));
 	keys(f, "l");
 	see(f, "Granted: the door is locked.");
 	see(f, "State: LOCKED");
