@@ -70,6 +70,8 @@ bool pager_text(struct screen *s, const char *text)
 static int wrapped(struct tui *t, const char *text, int y, int x, int width, attr_t a,
 		int first, int last)
 {
+	if (!*text)
+		return y + 1;   /* an empty line is a blank row */
 	do {
 		size_t n = (size_t)tui_fit(text, width);
 
@@ -81,8 +83,8 @@ static int wrapped(struct tui *t, const char *text, int y, int x, int width, att
 			if (cut > 0)
 				n = cut;
 		}
-		if (n == 0)
-			n = 1;          /* wider than the line: one character anyway */
+		if (n == 0)     /* wider than the line: one character anyway */
+			n = (size_t)tui_fit(text, 2) > 0 ? (size_t)tui_fit(text, 2) : 1;
 		if (y >= first && y < last) {
 			char buf[1024];
 
