@@ -145,6 +145,7 @@ enum sl_alert_kind {
 	SL_ALERT_AUDIT_BUDGET,  /* "audit-budget": the audit log nears its budget */
 	SL_ALERT_UNEXPECTED_MOVE,   /* "unexpected-move": no command waited for it */
 	SL_ALERT_CLOCK,         /* "clock": a clock stepped or is off */
+	SL_ALERT_ACKNOWLEDGED,  /* "acknowledged": an owner acknowledged alerts */
 	SL_ALERT_COUNT_
 };
 
@@ -160,6 +161,9 @@ enum sl_admin_op {
 	SL_ADMIN_LOCK_RESET,    /* "lock-reset" */
 	SL_ADMIN_LOG_PAGE,      /* "log-page" */
 	SL_ADMIN_ALERT_TEST,    /* "alert-test": a test alert through every channel */
+	SL_ADMIN_ALERT_LIST,    /* "alert-list": the agent's alert history */
+	SL_ADMIN_ALERT_ACK,     /* "alert-ack": acknowledge one alert */
+	SL_ADMIN_ALERT_ACK_ALL, /* "alert-ack-all": acknowledge all up to one */
 	SL_ADMIN_OP_COUNT_
 };
 
@@ -290,8 +294,11 @@ struct sl_state_msg {
 
 /* ---- securityAlert: agent -> owners ----
  * {"v":1,"kind":"lockout","lock":"front-door","user":"mallory",
- *  "source":"lockReq","msg":"...","until":...,"time":...}
- * user/source may be ""; until 0 = absent. */
+ *  "source":"lockReq","msg":"...","until":...,"time":...,"id":17}
+ * user/source may be ""; until 0 = absent. id (0 = absent) numbers the
+ * alert in the agent's history; acked says it was acknowledged (alert
+ * lists). An "acknowledged" message names in ack the alert acknowledged
+ * by user, or with upto every alert up to and including ack. */
 struct sl_alert {
 	enum sl_alert_kind kind;
 	char lock[SL_NAME_MAX + 1];
@@ -300,6 +307,10 @@ struct sl_alert {
 	char msg[SL_MSG_MAX];
 	int64_t until;
 	int64_t time;
+	uint64_t id;
+	bool acked;
+	uint64_t ack;
+	bool upto;
 };
 
 /* ---- admin/<user>: owner -> agent, signed with the owner's key ----

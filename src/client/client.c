@@ -15,6 +15,7 @@
 #include "smartlock/timeutil.h"
 
 #include "client.h"
+#include "records.h"
 #include "text.h"
 
 /* A message copied out of a callback, or a connection change. */
@@ -734,14 +735,6 @@ static void clean_state(struct sl_state_msg *s)
 	text_clean(s->by);
 }
 
-static void clean_alert(struct sl_alert *a)
-{
-	text_clean(a->lock);
-	text_clean(a->user);
-	text_clean(a->source);
-	text_clean(a->msg);
-}
-
 static void decode(const struct queued *q, struct client_event *ev)
 {
 	struct sl_proto_error perr;
@@ -764,7 +757,7 @@ static void decode(const struct queued *q, struct client_event *ev)
 	case CLIENT_EV_ALERT:
 		rc = proto_decode_alert(q->payload, q->len, &ev->u.alert, &perr);
 		if (rc == SL_OK)
-			clean_alert(&ev->u.alert);
+			records_clean_alert(&ev->u.alert);
 		break;
 	case CLIENT_EV_LOG:
 		rc = records_parse_log(q->payload, q->len, &ev->u.log);

@@ -469,3 +469,72 @@ void records_new_user_wipe(struct client_new_user *u)
 	explicit_bzero(u->password, sizeof(u->password));
 	sign_key_wipe(&u->key);
 }
+
+void records_clean_alert(struct sl_alert *a)
+{
+	text_clean(a->lock);
+	text_clean(a->user);
+	text_clean(a->source);
+	text_clean(a->msg);
+}
+
+/* One alert of a list, read as the securityAlert payload it is. */
+static enum sl_err parse_alert(const cJSON *item, struct sl_alert *out)
+{
+	char *text = cJSON_PrintUnformatted(item);
+	enum sl_err rc;
+
+	if (!text)
+		return SL_ERR_NOMEM;
+	memset(out, 0, sizeof(*out));
+	rc = proto_decode_alert(text, strlen(text), out, NULL);
+	free(text);
+	if (rc == SL_OK)
+		records_clean_alert(out);
+	return rc;
+}
+
+enum sl_err records_parse_alerts(const char *data_json, struct sl_alert **out, size_t *n)
+{
+	cJSON *root;
+	const cJSON *arr, *it;
+	struct sl_alert *list = NULL;
+	size_t count, i = 0;
+	enum sl_err rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = open_array(data_json, "alerts", &root, &arr);
+	if (rc != SL_OK)
+		return rc;
+	count = (size_t)cJSON_GetArraySize(arr);
+	if (count > 0 && !(list = calloc(count, sizeof(*list)))) {
+		cJSON_Delete(root);
+		return SL_ERR_NOMEM;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		rc = parse_alert(it, &list[i]);
+		if (rc != SL_OK) {
+			free(list);
+			cJSON_Delete(root);
+			return rc;
+		}
+		i++;
+	}
+	cJSON_Delete(root);
+	*out = list;
+	*n = i;
+	return SL_OK;
+}
+
+void records_each_lock(const char *data_json, void (*fn)(const char *id, void *arg), void *arg)
+{
+	cJSON *root = data_json ? cJSON_Parse(data_json) : NULL;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "locks"), *it;
+
+	if (cJSON_IsArray(arr))
+		cJSON_ArrayForEach(it, arr)
+			if (cJSON_IsString(it) && topic_check_name(it->valuestring) == SL_OK)
+				fn(it->valuestring, arg);
+	cJSON_Delete(root);
+}

@@ -108,4 +108,16 @@ struct client_new_user {
 enum sl_err records_parse_new_user(const char *data_json, struct client_new_user *out);
 void records_new_user_wipe(struct client_new_user *u);
 
+/* Clean every string of an alert with text_clean(). */
+void records_clean_alert(struct sl_alert *a);
+
+/* data of an alert-list answer: {"alerts":[securityAlert payloads, oldest
+ * first],"last":id} into a malloc'd array (free()), each alert decoded by
+ * proto_decode_alert() and cleaned. */
+enum sl_err records_parse_alerts(const char *data_json, struct sl_alert **out, size_t *n);
+/* Call fn with each valid lock id of the answer's "locks" array (the
+ * locks an alert-list answer says the owner may use); others are
+ * skipped. */
+void records_each_lock(const char *data_json, void (*fn)(const char *id, void *arg), void *arg);
+
 #endif

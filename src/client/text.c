@@ -51,7 +51,10 @@ static bool unsafe(uint32_t cp)
 			(cp >= 0x202a && cp <= 0x202e) ||       /* bidi embeddings/overrides */
 			(cp >= 0x2066 && cp <= 0x2069) ||       /* bidi isolates */
 			cp == 0x200e || cp == 0x200f ||         /* LRM, RLM */
-			cp == 0x061c || cp == 0xfeff;           /* ALM, BOM */
+			cp == 0x061c || cp == 0xfeff ||         /* ALM, BOM */
+			(cp >= 0x200b && cp <= 0x200d) ||       /* zero-width space, (non-)joiner */
+			(cp >= 0x2060 && cp <= 0x2064) ||       /* word joiner, invisible operators */
+			cp == 0x180e || cp == 0x00ad;           /* Mongolian vowel sep., soft hyphen */
 }
 
 void text_clean(char *s)

@@ -6,7 +6,9 @@
  * it is shown: proto_sanitize_text() (C0 controls, DEL, invalid UTF-8), plus
  * the characters a terminal may still act on or that disguise text: C1
  * controls (U+0080-U+009F, which some terminals take as CSI), the line and
- * paragraph separators, and the bidirectional overrides and isolates.
+ * paragraph separators, the bidirectional overrides and isolates, and the
+ * invisible characters that make one name look like another (zero-width
+ * space and joiners, word joiner, soft hyphen).
  *
  * Pure functions, local time from localtime_r(); thread-safe.
  */

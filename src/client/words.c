@@ -1,4 +1,5 @@
 /* words.c - plain sentences for answers, states and alerts. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +87,7 @@ static const struct alert_words alerts[SL_ALERT_COUNT_] = {
 			"little space is left for the audit log", 1},
 	[SL_ALERT_UNEXPECTED_MOVE] = {"Unexpected move", "the lock moved without a command", 1},
 	[SL_ALERT_CLOCK] = {"Clock", "a clock stepped or is off", 1},
+	[SL_ALERT_ACKNOWLEDGED] = {"Acknowledged", "an owner acknowledged alerts", 0},
 };
 
 static const char *const done_words[SL_ACTION_COUNT_] = {
@@ -200,6 +202,9 @@ static const struct admin_words admin_done[SL_ADMIN_OP_COUNT_] = {
 	[SL_ADMIN_LOCK_RESET] = {"the lock is re-homing its bolt", 0},
 	[SL_ADMIN_LOG_PAGE] = {"log page received", 0},
 	[SL_ADMIN_ALERT_TEST] = {"the test alert went through every channel", 0},
+	[SL_ADMIN_ALERT_LIST] = {"alert history received", 0},
+	[SL_ADMIN_ALERT_ACK] = {"alert acknowledged", 0},
+	[SL_ADMIN_ALERT_ACK_ALL] = {"alerts acknowledged", 0},
 };
 
 char *words_admin(const struct sl_admin_res *r, const char *name, int64_t now_ms,
@@ -243,11 +248,25 @@ int words_alert_is_security(enum sl_alert_kind k)
 	return (unsigned)k < SL_ALERT_COUNT_ ? alerts[k].security : 1;
 }
 
+/* Where an alert came from, if a person can use it: a network address,
+ * not the name of one of the agent's own topics. */
+const char *words_alert_source(const char *source)
+{
+	static const char *const internal[] = {      /* sorted */
+		"admin", "agent", "health", "lock", "lockReq", "lockStatus", "loginFailed",
+	};
+
+	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		if (strcmp(source, internal[i]) == 0)
+			return "";
+	return source;
+}
+
 char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t size)
 {
 	char when[48] = "";
 	char tail[64] = "";
-	const char *text;
+	const char *text, *source = words_alert_source(a->source);
 
 	if (size == 0)
 		return buf;
@@ -257,12 +276,12 @@ char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t si
 		text_when(a->until, now_ms, when, sizeof(when));
 		snprintf(tail, sizeof(tail), " (until %s)", when);
 	}
-	if (a->user[0] && a->source[0])
-		snprintf(buf, size, "%s from %s: %s%s", a->user, a->source, text, tail);
+	if (a->user[0] && source[0])
+		snprintf(buf, size, "%s from %s: %s%s", a->user, source, text, tail);
 	else if (a->user[0])
 		snprintf(buf, size, "%s: %s%s", a->user, text, tail);
-	else if (a->source[0])
-		snprintf(buf, size, "from %s: %s%s", a->source, text, tail);
+	else if (source[0])
+		snprintf(buf, size, "from %s: %s%s", source, text, tail);
 	else
 		snprintf(buf, size, "%s%s", text, tail);
 	return buf;
@@ -292,4 +311,49 @@ enum client_exit client_exit_for(enum sl_result result, enum sl_reason reason)
 	if (result == SL_RESULT_DENIED)
 		return EXIT_DENIED;
 	return EXIT_FAILED;
+}
+
+/* Does s start with word and then a run of digits? Returns the length of
+ * both with the separator after them (", " or " "), or 0. */
+static size_t numbered(const char *s, const char *word)
+{
+	size_t n = strlen(word), d = 0;
+
+	if (strncmp(s, word, n) != 0)
+		return 0;
+	while (isdigit((unsigned char)s[n + d]))
+		d++;
+	if (d == 0 || isalnum((unsigned char)s[n + d]))
+		return 0;
+	n += d;
+	if (s[n] == ',')
+		n++;
+	while (s[n] == ' ')
+		n++;
+	return n;
+}
+
+char *words_log_detail(const char *detail, char *buf, size_t size)
+{
+	size_t w = 0, n;
+	long long use;
+
+	if (size == 0)
+		return buf;
+	if (sscanf(detail, "use %lld", &use) == 1 && numbered(detail, "use ") == strlen(detail)) {
+		snprintf(buf, size, "unlock number %lld", use);
+		return buf;
+	}
+	for (const char *p = detail; *p && w + 1 < size;) {
+		/* command sequence numbers mean nothing to a person */
+		if ((p == detail || p[-1] == ' ') && (n = numbered(p, "seq ")) > 0) {
+			p += n;
+			continue;
+		}
+		buf[w++] = *p++;
+	}
+	while (w > 0 && (buf[w - 1] == ' ' || buf[w - 1] == ','))
+		w--;
+	buf[w] = '\0';
+	return buf;
 }

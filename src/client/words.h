@@ -47,6 +47,13 @@ const char *words_door(enum sl_door d);
 char *words_alert(const struct sl_alert *a, int64_t now_ms, char *buf, size_t size);
 /* Short title per kind: "Lockout", "Suspicious unlocks", "Lock offline"... */
 const char *words_alert_title(enum sl_alert_kind k);
+/* Where an alert came from, for people: a network address, or "" for the
+ * agent's own topic names ("lockReq", "health", ...). */
+const char *words_alert_source(const char *source);
+/* An audit record's detail as one line for people: command sequence
+ * numbers left out ("seq 42, state LOCKED" -> "state LOCKED"), a use
+ * count named ("use 3" -> "unlock number 3"). Returns buf. */
+char *words_log_detail(const char *detail, char *buf, size_t size);
 /* True for kinds that are security events (critical notifications). */
 int words_alert_is_security(enum sl_alert_kind k);
 

@@ -115,6 +115,7 @@ static const char *const alert_names[SL_ALERT_COUNT_] = {
 	[SL_ALERT_AUDIT_BUDGET] = "audit-budget",
 	[SL_ALERT_UNEXPECTED_MOVE] = "unexpected-move",
 	[SL_ALERT_CLOCK] = "clock",
+	[SL_ALERT_ACKNOWLEDGED] = "acknowledged",
 };
 
 static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
@@ -129,6 +130,9 @@ static const char *const admin_op_names[SL_ADMIN_OP_COUNT_] = {
 	[SL_ADMIN_LOCK_RESET] = "lock-reset",
 	[SL_ADMIN_LOG_PAGE] = "log-page",
 	[SL_ADMIN_ALERT_TEST] = "alert-test",
+	[SL_ADMIN_ALERT_LIST] = "alert-list",
+	[SL_ADMIN_ALERT_ACK] = "alert-ack",
+	[SL_ADMIN_ALERT_ACK_ALL] = "alert-ack-all",
 };
 
 static const char *const login_reason_names[SL_LOGIN_REASON_COUNT_] = {
@@ -819,6 +823,14 @@ static const struct field alert_fields[] = {
 		.offset = offsetof(struct sl_alert, until), .min = 0, .max = SL_TIME_MAX},
 	{.name = "time", .kind = FK_INT, .need = NEED_REQUIRED,
 		.offset = offsetof(struct sl_alert, time), .min = 0, .max = SL_TIME_MAX},
+	{.name = "id", .kind = FK_UINT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_alert, id), .min = 0, .max = JSON_INT_MAX},
+	{.name = "acked", .kind = FK_BOOL, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_alert, acked)},
+	{.name = "ack", .kind = FK_UINT, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_alert, ack), .min = 0, .max = JSON_INT_MAX},
+	{.name = "upto", .kind = FK_BOOL, .need = NEED_OPTIONAL,
+		.offset = offsetof(struct sl_alert, upto)},
 };
 
 static const struct field admin_req_fields[] = {

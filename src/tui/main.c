@@ -17,20 +17,37 @@
 #include "tui.h"
 #include "ui.h"
 
-#define CONNECT_TIMEOUT_MS 5000    /* a broker that is down may be restarting */
-
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--enrol FILE] [--lock ID] [--timeout SECONDS] [--no-notify]\n"
+	fprintf(f, "usage: %s [--enrol FILE] [--lock ID[,ID...]] [--timeout SECONDS] [--no-notify]\n"
 			"\n"
 			"  --enrol FILE     enrolment file (default $SMARTLOCK_ENROL, else\n"
 			"                   ~/.config/smartlock/enrol)\n"
-			"  --lock ID        the lock to show (default: the enrolment's)\n"
+			"  --lock ID,...    the lock to show (default: the enrolment's); more ids\n"
+			"                   make a switcher: ] and [ change the lock shown\n"
 			"  --timeout S      how long to wait for an answer (default 15)\n"
 			"  --no-notify      no desktop notifications; the terminal bell only\n"
 			"\n"
 			"exit codes: 0 quit, 2 usage or no terminal, 3 enrolment, "
-			"6 broker connection failed. See smartlock-tui(1).\n", TUI_PROG);
+			"6 the broker cannot be tried at all. See smartlock-tui(1).\n", TUI_PROG);
+}
+
+/* --lock ID[,ID...]: the first is shown first; ] and [ switch. */
+static int parse_locks(char *arg, struct tui_options *o)
+{
+	for (char *save = NULL, *id = strtok_r(arg, ",", &save); id;
+			id = strtok_r(NULL, ",", &save)) {
+		if (topic_check_name(id) != SL_OK) {
+			fprintf(stderr, "%s: --lock: '%s' is not a valid lock id\n", TUI_PROG, id);
+			return -1;
+		}
+		if (o->nlocks == TUI_LOCKS_MAX) {
+			fprintf(stderr, "%s: --lock: at most %d locks\n", TUI_PROG, TUI_LOCKS_MAX);
+			return -1;
+		}
+		o->locks[o->nlocks++] = id;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct tui_options *o)
@@ -51,12 +68,8 @@ static int parse_args(int argc, char **argv, struct tui_options *o)
 		switch (c) {
 		case 'e': o->enrol = optarg; break;
 		case 'l':
-			if (topic_check_name(optarg) != SL_OK) {
-				fprintf(stderr, "%s: --lock: '%s' is not a valid lock id\n", TUI_PROG,
-						optarg);
+			if (parse_locks(optarg, o) != 0)
 				return EXIT_USAGE;
-			}
-			o->lock = optarg;
 			break;
 		case 't':
 			if (config_parse_int(optarg, 1, 3600, &v) != SL_OK) {
@@ -83,7 +96,6 @@ static int parse_args(int argc, char **argv, struct tui_options *o)
 static int connect_session(struct tui *t, const struct tui_options *o, struct sl_enrolment *e)
 {
 	char path[SL_PATH_MAX], msg[1024];
-	struct client_opts co;
 	enum sl_err err;
 
 	if (enrolment_path(o->enrol, path, sizeof(path)) != SL_OK) {
@@ -95,34 +107,16 @@ static int connect_session(struct tui *t, const struct tui_options *o, struct sl
 		fprintf(stderr, "%s: %s\n", TUI_PROG, msg);
 		return EXIT_CONFIG;
 	}
-	memset(&co, 0, sizeof(co));
-	co.enrol = e;
-	co.lock = o->lock;
-	co.prog = "tui";
-	t->client = client_create(&co, &err, msg, sizeof(msg));
-	if (!t->client) {
-		fprintf(stderr, "%s: %s\n", TUI_PROG, msg);
-		return err == SL_ERR_INVAL ? EXIT_CONFIG : EXIT_BROKER;
-	}
+	t->enrolment = e;
 	t->role = e->role;
 	snprintf(t->user, sizeof(t->user), "%s", e->user);
-	snprintf(t->lock, sizeof(t->lock), "%s", client_lock(t->client));
-	client_want(t->client, SL_TOPIC_LOCK_RES);
-	client_want(t->client, SL_TOPIC_STATE);
-	client_want(t->client, SL_TOPIC_HEALTH);
-	client_want(t->client, SL_TOPIC_ALERT);
-	if (t->role == SL_ROLE_OWNER) {
-		client_want(t->client, SL_TOPIC_LOG);
-		client_want(t->client, SL_TOPIC_ADMIN_RES);
-	}
-	if (client_start(t->client, msg, sizeof(msg)) != SL_OK) {
+	err = tui_session_open(t, o->locks[0] ? o->locks[0] : NULL, msg, sizeof(msg));
+	if (err != SL_OK) {
 		fprintf(stderr, "%s: %s\n", TUI_PROG, msg);
-		return EXIT_BROKER;
+		return !t->client && err == SL_ERR_INVAL ? EXIT_CONFIG : EXIT_BROKER;
 	}
-	if (!client_wait_connected(t->client, time_mono_ms() + CONNECT_TIMEOUT_MS)) {
-		fprintf(stderr, "%s: %s\n", TUI_PROG, client_conn_problem(t->client));
-		return EXIT_BROKER;
-	}
+	for (size_t i = 1; i < o->nlocks; i++)
+		tui_locks_add(t, o->locks[i]);
 	return EXIT_GRANTED;
 }
 
@@ -181,7 +175,6 @@ int main(int argc, char **argv)
 		enrol_wipe(&enrol);
 		return rc;
 	}
-	t.enrolment = &enrol;
 	t.timeout_ms = o.timeout_ms;
 	if (!model_init(&t.model, t.role) || !make_panels(&t)) {
 		fprintf(stderr, "%s: out of memory\n", TUI_PROG);
@@ -198,6 +191,12 @@ int main(int argc, char **argv)
 	}
 	rc = ui_run(&t);
 	term_stop();
+	if (t.fatal[0]) {
+		fprintf(stderr, "%s: %s\n", TUI_PROG, t.fatal);
+		teardown(&t);
+		enrol_wipe(&enrol);
+		return EXIT_BROKER;
+	}
 	teardown(&t);
 	enrol_wipe(&enrol);
 	return rc == EXIT_SUCCESS ? EXIT_GRANTED : EXIT_FAILED;

@@ -1,5 +1,6 @@
 /* model.c - the console's knowledge, updated from session events. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,9 +26,30 @@ void model_finish(struct model *m)
 	ring_finish(&m->log);
 }
 
+static bool have_alert(const struct model *m, uint64_t id)
+{
+	for (size_t i = 0; id && i < ring_count(&m->alerts); i++)
+		if (((const struct alert_item *)ring_at(&m->alerts, i))->alert.id == id)
+			return true;
+	return false;
+}
+
+static void count_unacked(struct model *m)
+{
+	m->unacked = 0;
+	for (size_t i = 0; i < ring_count(&m->alerts); i++)
+		if (!((const struct alert_item *)ring_at(&m->alerts, i))->acked)
+			m->unacked++;
+}
+
 static unsigned add_alert(struct model *m, const struct sl_alert *a, int64_t now)
 {
 	struct alert_item item;
+
+	if (a->kind == SL_ALERT_ACKNOWLEDGED)
+		return model_alerts_acked(m, a->ack, a->upto) ? MODEL_CHANGED_ALERTS : 0;
+	if (have_alert(m, a->id))
+		return 0;       /* already in the history the agent sent */
 
 	if (ring_full(&m->alerts)) {
 		const struct alert_item *oldest = ring_at(&m->alerts, 0);
@@ -38,8 +60,10 @@ static unsigned add_alert(struct model *m, const struct sl_alert *a, int64_t now
 	memset(&item, 0, sizeof(item));
 	item.alert = *a;
 	item.received = now;
+	item.acked = a->acked;
 	ring_push(&m->alerts, &item);
-	m->unacked++;
+	if (!item.acked)
+		m->unacked++;
 	/* keep the selection on the same alert */
 	if (m->alert_sel > 0 && m->alert_sel + 1 < ring_count(&m->alerts))
 		m->alert_sel++;
@@ -55,6 +79,16 @@ static unsigned add_log(struct model *m, const struct client_log_entry *e)
 	return MODEL_CHANGED_LOG;
 }
 
+/* Each failed retry reports again: the time the view went stale is when
+ * the connection was lost, not the last attempt. */
+static unsigned conn_lost(struct model *m, enum client_conn state, int64_t now)
+{
+	if (m->conn == CLIENT_CONNECTED || m->conn_changed == 0)
+		m->conn_changed = now;
+	m->conn = state;
+	return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+}
+
 unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now)
 {
 	switch (ev->type) {
@@ -63,13 +97,9 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 		m->conn_changed = now;
 		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
 	case CLIENT_EV_DISCONNECTED:
-		m->conn = CLIENT_DISCONNECTED;
-		m->conn_changed = now;
-		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+		return conn_lost(m, CLIENT_DISCONNECTED, now);
 	case CLIENT_EV_REFUSED:
-		m->conn = CLIENT_REFUSED;
-		m->conn_changed = now;
-		return MODEL_CHANGED_CONN | MODEL_CHANGED_HEALTH;
+		return conn_lost(m, CLIENT_REFUSED, now);
 	case CLIENT_EV_SUBSCRIBED:
 		if (ev->kind == SL_TOPIC_ALERT)
 			m->alerts_refused = ev->code == 128;
@@ -79,6 +109,7 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 	case CLIENT_EV_STATE:
 		m->have_state = true;
 		m->state = ev->u.state;
+		m->state_heard = now;
 		if (!ev->retained)      /* a retained state may be hours old */
 			m->agent_heard = now;
 		return MODEL_CHANGED_LOCK | MODEL_CHANGED_HEALTH;
@@ -96,6 +127,8 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 	case CLIENT_EV_RESPONSE:
 		m->agent_heard = now;
 		m->agent_silent = false;
+		if (ev->u.response.state != SL_STATE_UNKNOWN && m->have_state)
+			m->state_heard = now;
 		if (ev->u.response.state != SL_STATE_UNKNOWN && !m->have_state) {
 			/* a status answer before any retained state */
 			m->have_state = true;
@@ -113,6 +146,20 @@ unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now
 		return MODEL_CHANGED_HEALTH;
 	}
 	return 0;
+}
+
+int64_t model_unknown_since(const struct model *m)
+{
+	if (m->conn != CLIENT_CONNECTED)
+		return m->conn_changed;
+	return m->agent_silent ? m->silent_since : 0;
+}
+
+void model_agent_silent(struct model *m, int64_t now)
+{
+	if (!m->agent_silent)
+		m->silent_since = now;
+	m->agent_silent = true;
 }
 
 uint64_t model_oldest_seq(const struct model *m)
@@ -299,21 +346,86 @@ void model_alert_select(struct model *m, long delta)
 	m->alert_sel = (size_t)sel;
 }
 
-bool model_ack(struct model *m)
+size_t model_alerts_acked(struct model *m, uint64_t id, bool upto)
 {
-	struct alert_item *a = ring_from_newest(&m->alerts, m->alert_sel);
+	size_t changed = 0;
 
-	if (!a || a->acked) {
-		a = NULL;
-		for (size_t i = 0; i < ring_count(&m->alerts); i++) {
-			struct alert_item *x = ring_from_newest(&m->alerts, i);
+	for (size_t i = 0; id && i < ring_count(&m->alerts); i++) {
+		struct alert_item *x = ring_at(&m->alerts, i);
+		uint64_t xid = x->alert.id;
 
-			if (!x->acked) {
-				a = x;
-				break;
-			}
+		if (!x->acked && xid && (upto ? xid <= id : xid == id)) {
+			x->acked = true;
+			changed++;
 		}
 	}
+	count_unacked(m);
+	return changed;
+}
+
+void model_alerts_load(struct model *m, const struct sl_alert *list, size_t n, int64_t now)
+{
+	struct alert_item *later = NULL;
+	size_t nlater = 0, total = ring_count(&m->alerts);
+	uint64_t last = n ? list[n - 1].id : 0;
+
+	/* what arrived live after the history was read stays, after it */
+	if (total && (later = calloc(total, sizeof(*later)))) {
+		for (size_t i = 0; i < total; i++) {
+			const struct alert_item *x = ring_at(&m->alerts, i);
+
+			if (!x->alert.id || x->alert.id > last)
+				later[nlater++] = *x;
+		}
+	}
+	ring_clear(&m->alerts);
+	for (size_t i = 0; i < n; i++) {
+		struct alert_item item;
+
+		memset(&item, 0, sizeof(item));
+		item.alert = list[i];
+		item.received = now;
+		item.acked = list[i].acked;
+		ring_push(&m->alerts, &item);
+	}
+	for (size_t i = 0; i < nlater; i++)
+		ring_push(&m->alerts, &later[i]);
+	free(later);
+	m->alert_sel = 0;
+	count_unacked(m);
+}
+
+const struct alert_item *model_ack_target(const struct model *m)
+{
+	const struct alert_item *a = ring_from_newest(&m->alerts, m->alert_sel);
+
+	if (a && !a->acked)
+		return a;
+	for (size_t i = 0; i < ring_count(&m->alerts); i++) {
+		a = ring_from_newest(&m->alerts, i);
+		if (!a->acked)
+			return a;
+	}
+	return NULL;
+}
+
+uint64_t model_alert_newest_id(const struct model *m)
+{
+	uint64_t id = 0;
+
+	for (size_t i = 0; i < ring_count(&m->alerts); i++) {
+		const struct alert_item *x = ring_at(&m->alerts, i);
+
+		if (x->alert.id > id)
+			id = x->alert.id;
+	}
+	return id;
+}
+
+bool model_ack(struct model *m)
+{
+	struct alert_item *a = (struct alert_item *)model_ack_target(m);
+
 	if (!a)
 		return false;
 	a->acked = true;

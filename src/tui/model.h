@@ -79,6 +79,9 @@ struct model {
 	bool no_older;                  /* the agent has nothing older */
 
 	uint64_t invalid;               /* messages that did not decode */
+
+	int64_t state_heard;            /* wall ms the lock's state was last confirmed */
+	int64_t silent_since;           /* wall ms the agent stopped answering */
 };
 
 bool model_init(struct model *m, enum sl_role role);
@@ -86,6 +89,13 @@ void model_finish(struct model *m);
 
 /* Apply one event; now is wall ms. Returns enum model_change bits. */
 unsigned model_apply(struct model *m, const struct client_event *ev, int64_t now);
+
+/* Since when (wall ms) what the console shows may no longer be true: the
+ * broker connection is down or the agent stopped answering. 0 when the
+ * view is current. */
+int64_t model_unknown_since(const struct model *m);
+/* The agent did not answer a request in time (now: wall ms). */
+void model_agent_silent(struct model *m, int64_t now);
 
 /* Older records from a log page (ascending): those older than what the
  * ring holds go in front while there is room. Returns how many. */
@@ -123,5 +133,16 @@ void model_alert_select(struct model *m, long delta);   /* + = older */
  * unacknowledged one; false when there is none. */
 bool model_ack(struct model *m);
 void model_ack_all(struct model *m);
+/* What 'a' acknowledges: the selected alert if unacknowledged, else the
+ * newest unacknowledged one; NULL when there is none. */
+const struct alert_item *model_ack_target(const struct model *m);
+/* The newest alert id held (0 when none carries one). */
+uint64_t model_alert_newest_id(const struct model *m);
+/* The agent says alert id (with upto: every alert up to id) was
+ * acknowledged. Returns how many changed. */
+size_t model_alerts_acked(struct model *m, uint64_t id, bool upto);
+/* Replace the alerts with the agent's history (oldest first), keeping
+ * those that arrived live after it. */
+void model_alerts_load(struct model *m, const struct sl_alert *list, size_t n, int64_t now);
 
 #endif

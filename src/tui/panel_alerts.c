@@ -1,5 +1,6 @@
 /* panel_alerts.c - security alerts, newest first, highlighted until
  * acknowledged, with the count of unacknowledged ones in the title. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -33,6 +34,14 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	}
 	if (rows > 0 && m->alert_sel >= (size_t)rows)
 		first = m->alert_sel - (size_t)rows + 1;
+	if (first > 0) {
+		/* scrolled back on purpose: say what is above, never hide it */
+		char more[64];
+
+		snprintf(more, sizeof(more), " %zu newer above: Home ", first);
+		tui_put(t, r->y, r->x + r->w - 2 - tui_width(more), tui_width(more), more,
+				tui_attr(t, COLOR_WARN) | A_BOLD);
+	}
 	for (int i = 0; i < rows && first + (size_t)i < n; i++) {
 		size_t idx = first + (size_t)i;
 		const struct alert_item *a = model_alert(m, idx);
@@ -54,8 +63,21 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		x += tui_putf(t, r->y + 1 + i, x, inner, attr, "%s %s %-18s ",
 				a->acked ? " " : (t->utf8 ? "\u25cf" : "*"), when,
 				words_alert_title(a->alert.kind));
+		if (t->nlocks > 1)      /* several locks: which one */
+			x += tui_putf(t, r->y + 1 + i, x, r->x + r->w - 1 - x, attr | A_BOLD, "%s ",
+					a->alert.lock[0] ? a->alert.lock : "site");
 		tui_put(t, r->y + 1 + i, x, r->x + r->w - 1 - x, text, attr);
 	}
+}
+
+static unsigned open_detail(struct tui *t)
+{
+	const struct alert_item *a = model_alert(&t->model, t->model.alert_sel);
+	struct screen *s = a ? screen_detail_alert(t, a) : NULL;
+
+	if (s)
+		tui_set_screen(t, s);
+	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static unsigned handle_key(struct panel *p, struct tui *t, int key)
@@ -78,7 +100,7 @@ static unsigned handle_key(struct panel *p, struct tui *t, int key)
 	else if (key == KEYS_FN(KEY_END))
 		model_alert_select(&t->model, MODEL_ALERTS_MAX);
 	else if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER))
-		model_ack(&t->model);
+		return open_detail(t);
 	else
 		return TUI_IGNORED;
 	return TUI_HANDLED | TUI_REDRAW;

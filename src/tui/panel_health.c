@@ -20,10 +20,30 @@ static void row(struct tui *t, const struct rect *r, int i, const char *label, a
 	tui_put(t, r->y + 1 + i, r->x + 2 + LABEL_W, inner - 2 - LABEL_W, value, a);
 }
 
-static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focused)
+/* While the view is not current: the lock and the agent are unknown. */
+static int draw_unknown(struct tui *t, const struct rect *r, int i, int64_t since)
 {
 	const struct model *m = &t->model;
 	int64_t now = time_now_ms();
+	char v[256], when[48], ago[32];
+
+	text_when(since, now, when, sizeof(when));
+	snprintf(v, sizeof(v), "unknown since %s", when);
+	row(t, r, i++, "Lock", tui_attr(t, COLOR_WARN), v);
+	if (m->have_health) {
+		int64_t seen = m->health.time > 0 ? m->health.time : m->health_received;
+
+		row(t, r, i++, "Heartbeat", A_NORMAL, text_ago(seen, now, ago, sizeof(ago)));
+	} else {
+		row(t, r, i++, "Heartbeat", A_NORMAL, "-");
+	}
+	return i;
+}
+
+static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focused)
+{
+	const struct model *m = &t->model;
+	int64_t now = time_now_ms(), unknown = model_unknown_since(m);
 	char v[256], ago[32], dur[32];
 	int i = 0;
 
@@ -31,7 +51,9 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	tui_box(t, r, "Health", focused);
 
 	/* the lock */
-	if (!m->have_health) {
+	if (unknown) {
+		i = draw_unknown(t, r, i, unknown);
+	} else if (!m->have_health) {
 		row(t, r, i++, "Lock", tui_attr(t, COLOR_WARN), "unknown (no heartbeat yet)");
 		row(t, r, i++, "Heartbeat", A_NORMAL, "-");
 	} else if (!m->health.online) {
@@ -44,8 +66,9 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		int64_t interval = m->health.interval > 0 ? m->health.interval * 1000 : 60000;
 		bool late = now - seen > 2 * interval + 5000;
 
-		snprintf(v, sizeof(v), "online, up %s",
-				text_duration(m->health.uptime * 1000, dur, sizeof(dur)));
+		/* the uptime the heartbeat reported, plus the time since */
+		snprintf(v, sizeof(v), "online, up %s", text_duration(m->health.uptime * 1000 +
+				(now > seen ? now - seen : 0), dur, sizeof(dur)));
 		row(t, r, i++, "Lock", tui_attr(t, COLOR_GOOD), v);
 		snprintf(v, sizeof(v), "%s%s, every %s", late ? "LATE " : "",
 				text_ago(seen, now, ago, sizeof(ago)),
@@ -59,16 +82,23 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		row(t, r, i++, "Broker", tui_attr(t, COLOR_GOOD), "connected");
 		break;
 	case CLIENT_REFUSED:
-		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), client_conn_problem(t->client));
+		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), "login refused (see below)");
 		break;
 	default:
-		snprintf(v, sizeof(v), "reconnecting: %s", client_conn_problem(t->client));
-		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), v);
+		/* the reason is on the message line */
+		row(t, r, i++, "Broker", tui_attr(t, COLOR_BAD), m->conn == CLIENT_CONNECTING ?
+				"connecting" : "not connected, retrying");
 		break;
 	}
 
 	/* the agent */
-	if (m->agent_silent) {
+	if (m->conn != CLIENT_CONNECTED) {
+		char when[48];
+
+		snprintf(v, sizeof(v), "unknown since %s", text_when(unknown, now, when,
+				sizeof(when)));
+		row(t, r, i++, "Agent", tui_attr(t, COLOR_WARN), v);
+	} else if (m->agent_silent) {
 		row(t, r, i++, "Agent", tui_attr(t, COLOR_BAD), "NOT ANSWERING");
 	} else if (m->agent_heard > 0) {
 		snprintf(v, sizeof(v), "answering (%s)",
@@ -85,9 +115,13 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		row(t, r, i++, "Channel", tui_attr(t, COLOR_BAD) | A_BOLD, v);
 	}
 
-	if (m->have_health && m->health.online) {
-		snprintf(v, sizeof(v), "%lld done, %lld refused", (long long)m->health.commands,
-				(long long)m->health.refused);
+	if (!unknown && m->have_health && m->health.online) {
+		if (m->health.refused > 0)
+			snprintf(v, sizeof(v), "%lld carried out, %lld forged refused",
+					(long long)m->health.commands, (long long)m->health.refused);
+		else
+			snprintf(v, sizeof(v), "%lld carried out",
+					(long long)m->health.commands);
 		row(t, r, i++, "Commands", A_NORMAL, v);
 	}
 	if (client_dropped(t->client) > 0 || m->invalid > 0 || m->log.dropped > 0) {

@@ -1,5 +1,6 @@
 /* panel_lock.c - the lock's state, large and unmistakable, the door, who
  * changed it and how long ago. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "smartlock/timeutil.h"
@@ -21,21 +22,12 @@ static enum tui_color state_color(enum sl_lock_state s)
 	return (unsigned)s < SL_STATE_COUNT_ ? colors[s] : COLOR_WARN;
 }
 
-static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focused)
+/* The big word, centred, in big letters when they fit. */
+static void draw_word(struct tui *t, const struct rect *r, const char *word, attr_t a)
 {
-	const struct model *m = &t->model;
-	enum sl_lock_state s = m->have_state ? m->state.state : SL_STATE_UNKNOWN;
-	const char *word = s == SL_STATE_UNKNOWN ? "UNKNOWN" : words_state(s);
-	attr_t a = tui_attr(t, state_color(s)) | A_BOLD;
-	char rows[3][256], title[64], ago[32], when[48];
-	int64_t now = time_now_ms();
+	char rows[3][256];
 	int inner = r->w - 2;
-	bool offline = (m->have_state && !m->state.online) ||
-			(m->have_health && !m->health.online);
 
-	(void)p;
-	snprintf(title, sizeof(title), "Lock %s", t->lock);
-	tui_box(t, r, title, focused);
 	if (bigtext_render(word, t->utf8, inner, rows)) {
 		for (int i = 0; i < 3; i++) {
 			int w = tui_width(rows[i]);
@@ -46,6 +38,59 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 		tui_put(t, r->y + 2, r->x + 1 + (inner - tui_width(word)) / 2, inner, word,
 				a | A_REVERSE);
 	}
+}
+
+/* "Last known: LOCKED at 14:05": what was true when the view was current. */
+static void draw_last_known(struct tui *t, const struct rect *r, int y, int64_t at)
+{
+	const struct model *m = &t->model;
+	char when[48];
+
+	if (!m->have_state) {
+		tui_put(t, y, r->x + 2, r->w - 4, "Last known: nothing yet", A_NORMAL);
+		return;
+	}
+	if (m->state.since > at)
+		at = m->state.since;
+	tui_putf(t, y, r->x + 2, r->w - 4, A_NORMAL, "Last known: %s at %s",
+			words_state(m->state.state), text_when(at, time_now_ms(), when, sizeof(when)));
+}
+
+/* The lock as last seen, while the console cannot know it now. */
+static void draw_unknown(struct tui *t, const struct rect *r, int64_t since)
+{
+	char when[48];
+	const char *why = t->model.conn != CLIENT_CONNECTED ? "no broker" : "agent silent";
+
+	draw_word(t, r, "UNKNOWN", tui_attr(t, COLOR_WARN) | A_BOLD);
+	tui_putf(t, r->y + 5, r->x + 2, r->w - 4, tui_attr(t, COLOR_WARN),
+			"Unknown since %s (%s)", text_when(since, time_now_ms(), when, sizeof(when)),
+			why);
+	draw_last_known(t, r, r->y + 6, t->model.state_heard ? t->model.state_heard : since);
+}
+
+static void draw_offline(struct tui *t, const struct rect *r)
+{
+	const struct model *m = &t->model;
+	char when[48];
+	int64_t since = m->have_health && !m->health.online ? m->health_received : m->state_heard;
+
+	draw_word(t, r, "OFFLINE", tui_attr(t, COLOR_BAD) | A_BOLD);
+	tui_putf(t, r->y + 5, r->x + 2, r->w - 4, tui_attr(t, COLOR_BAD),
+			"Lock offline since %s", text_when(since, time_now_ms(), when, sizeof(when)));
+	draw_last_known(t, r, r->y + 6, since);
+}
+
+static void draw_current(struct tui *t, const struct rect *r)
+{
+	const struct model *m = &t->model;
+	enum sl_lock_state s = m->have_state ? m->state.state : SL_STATE_UNKNOWN;
+	const char *word = s == SL_STATE_UNKNOWN ? "UNKNOWN" : words_state(s);
+	char ago[32], when[48];
+	int64_t now = time_now_ms();
+	int inner = r->w - 2;
+
+	draw_word(t, r, word, tui_attr(t, state_color(s)) | A_BOLD);
 	/* the plain words, for screen readers and captures */
 	if (m->have_state)
 		tui_putf(t, r->y + 5, r->x + 2, inner - 2, A_NORMAL, "State: %s  Door: %s",
@@ -63,11 +108,26 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 			tui_putf(t, r->y + 6, r->x + 2, inner - 2, A_NORMAL, "Changed %s (%s)", ago,
 					when);
 	}
-	if (offline && r->h > 8)
-		tui_put(t, r->y + 7, r->x + 2, inner - 2, "Lock offline: last known state",
-				tui_attr(t, COLOR_BAD));
+}
+
+static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focused)
+{
+	const struct model *m = &t->model;
+	int64_t unknown = model_unknown_since(m);
+	bool offline = (m->have_state && !m->state.online) ||
+			(m->have_health && !m->health.online);
+	char title[64];
+
+	(void)p;
+	snprintf(title, sizeof(title), "Lock %s%s", t->lock,
+			unknown || offline || !m->have_state ? "" : " (live)");
+	tui_box(t, r, title, focused);
+	if (unknown)
+		draw_unknown(t, r, unknown);
 	else if (offline)
-		tui_put(t, r->y, r->x + r->w - 11, 9, " OFFLINE ", tui_attr(t, COLOR_ALERT));
+		draw_offline(t, r);
+	else
+		draw_current(t, r);
 }
 
 static void destroy(struct panel *p)

@@ -9,6 +9,11 @@
 
 #define WINDOW_MAX 256
 
+/* The record Enter opens: the newest line in view. */
+struct log_panel {
+	uint64_t current;
+};
+
 static attr_t tone_attr(struct tui *t, const char *result)
 {
 	switch (client_result_tone(result)) {
@@ -27,8 +32,9 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	size_t n;
 	bool at_start = false;
 	char title[160];
+	struct log_panel *lp = p->data;
 
-	(void)p;
+	lp->current = 0;
 	if (rows > WINDOW_MAX)
 		rows = WINDOW_MAX;
 	snprintf(title, sizeof(title), "Log (%s%s%s%s%s)", m->paused ? "PAUSED" : "following",
@@ -50,8 +56,19 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 	for (size_t i = 0; i < n; i++) {
 		const struct client_log_entry *e = win[i];
 		int y = r->y + 1 + (int)i, x = r->x + 2;
-		char when[16] = "--:--:--";
-		attr_t res = tone_attr(t, e->result);
+		char when[16] = "--:--:--", detail[SL_MSG_MAX];
+		attr_t res = tone_attr(t, e->result), plain = A_NORMAL;
+
+		if (i + 1 == n) {
+			lp->current = e->seq;
+			if (focused) {
+				attron(A_REVERSE);
+				mvhline(y, r->x + 1, ' ', r->w - 2);
+				attroff(A_REVERSE);
+				res |= A_REVERSE;
+				plain = A_REVERSE;
+			}
+		}
 
 		if (e->time) {
 			time_t secs = (time_t)(e->time / 1000);
@@ -61,17 +78,20 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		}
 		/* columns by display width, never by bytes */
-		x += tui_putf(t, y, x, inner, A_NORMAL, "%s #%-6llu ", when,
-				(unsigned long long)e->seq);
-		tui_put(t, y, x, 12, e->actor[0] ? e->actor : "-", A_NORMAL);
+		x += tui_putf(t, y, x, inner, plain, "%s ", when);
+		tui_put(t, y, x, 12, e->actor[0] ? e->actor : "-", plain);
 		x += 13;
-		tui_put(t, y, x, 12, e->action[0] ? e->action : "-", A_NORMAL);
+		tui_put(t, y, x, 12, e->action[0] ? e->action : "-", plain);
 		x += 13;
 		tui_put(t, y, x, 8, e->result[0] ? e->result : "-", res | A_BOLD);
 		x += 9;
+		if (t->nlocks > 1 && x < r->x + r->w - 1)     /* several locks: which one */
+			x += tui_putf(t, y, x, r->x + r->w - 1 - x, plain | A_BOLD, "%s ",
+					e->lock[0] ? e->lock : "site");
+		words_log_detail(e->detail, detail, sizeof(detail));
 		if (x < r->x + r->w - 1)
-			tui_putf(t, y, x, r->x + r->w - 1 - x, A_NORMAL, "%s%s%s", e->reason,
-					e->reason[0] && e->detail[0] ? ": " : "", e->detail);
+			tui_putf(t, y, x, r->x + r->w - 1 - x, plain, "%s%s%s", e->reason,
+					e->reason[0] && detail[0] ? ": " : "", detail);
 	}
 	/* scrolled back (paused) to the oldest record held: fetch older
 	 * history */
@@ -82,11 +102,30 @@ static void draw(struct panel *p, struct tui *t, const struct rect *r, bool focu
 				tui_attr(t, COLOR_WARN));
 }
 
+static unsigned open_detail(struct panel *p, struct tui *t)
+{
+	const struct log_panel *lp = p->data;
+	struct screen *s = NULL;
+
+	for (size_t i = ring_count(&t->model.log); lp->current && i-- > 0;) {
+		const struct client_log_entry *e = ring_at(&t->model.log, i);
+
+		if (e->seq == lp->current) {
+			s = screen_detail_log(t, e);
+			break;
+		}
+	}
+	if (s)
+		tui_set_screen(t, s);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static unsigned handle_key(struct panel *p, struct tui *t, int key)
 {
 	long page = t->layout.log.h - 3;
 
-	(void)p;
+	if (key == '\r' || key == '\n' || key == KEYS_FN(KEY_ENTER))
+		return open_detail(p, t);
 	if (page < 1)
 		page = 1;
 	if (key == KEYS_FN(KEY_UP))
@@ -108,6 +147,8 @@ static unsigned handle_key(struct panel *p, struct tui *t, int key)
 
 static void destroy(struct panel *p)
 {
+	if (p)
+		free(p->data);
 	free(p);
 }
 
@@ -117,6 +158,11 @@ struct panel *panel_log_create(void)
 
 	if (!p)
 		return NULL;
+	p->data = calloc(1, sizeof(struct log_panel));
+	if (!p->data) {
+		free(p);
+		return NULL;
+	}
 	p->name = "log";
 	p->draw = draw;
 	p->handle_key = handle_key;

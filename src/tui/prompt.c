@@ -1,5 +1,7 @@
 /* prompt.c - questions on the message line: yes/no, or a line of text
  * with simple editing (wide characters). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -16,6 +18,7 @@ struct prompt {
 	size_t len, max;
 	prompt_done_fn done;
 	void *arg;
+	char error[WORDS_MAX];  /* why the last answer was refused, "" = none */
 };
 
 static void open_prompt(struct tui *t, struct prompt *p)
@@ -58,6 +61,26 @@ void prompt_text(struct tui *t, const char *label, const char *initial, size_t m
 	p->done = done;
 	p->arg = arg;
 	open_prompt(t, p);
+}
+
+void prompt_error(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->prompt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(t->prompt->error, sizeof(t->prompt->error), fmt, ap);
+	va_end(ap);
+	t->dirty = true;
+}
+
+bool prompt_draw_error(struct tui *t, const struct rect *r)
+{
+	if (!t->prompt || !t->prompt->error[0])
+		return false;
+	tui_put(t, r->y, 1, r->w - 2, t->prompt->error, tui_attr(t, COLOR_BAD) | A_BOLD);
+	return true;
 }
 
 void prompt_destroy(struct prompt *p)

@@ -1,60 +1,55 @@
-/* screen_help.c - every key the user's role has, in plain words. */
+/* screen_help.c - the keys of the user's role grouped by what one wants
+ * to do, on a page that scrolls. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tui.h"
 
-static const char *const extra[] = {
-	"",
-	"In the alerts panel (Tab): Up/Down select, Enter acknowledges.",
-	"In the log panel (Tab): Up/Down/PgUp/PgDn scroll back (pauses), End follows",
-	"again; scrolling past the oldest record fetches older history from the agent.",
-	"",
-	"Unacknowledged alerts stay highlighted. Desktop notifications are used when a",
-	"notification service is reachable, the terminal bell otherwise (--no-notify).",
-	"",
-	"Esc, q or ? closes this help.",
-};
+/* What the keys alone do not say, for the roles it concerns. */
+static bool add_notes(struct screen *s, enum sl_role role)
+{
+	bool ok = pager_heading(s, "Panels");
 
-static void draw(struct screen *s, struct tui *t)
+	if (role == SL_ROLE_GUEST)
+		return ok && pager_text(s, "Guests do not receive security alerts. The lock panel "
+				"says UNKNOWN when the console cannot know the door's state now.");
+	ok = ok && pager_text(s, "In the alerts panel, Up and Down select an alert and Enter "
+			"shows all of it. Unacknowledged alerts stay highlighted; the list follows "
+			"the newest unless you moved down to an older one (Home goes back to the "
+			"newest).");
+	if (role == SL_ROLE_OWNER)
+		ok = ok && pager_text(s, "In the log panel (Tab), Up, Down, PgUp and PgDn scroll "
+				"back and pause; End follows again; Enter shows the whole record. "
+				"Scrolling past the oldest record fetches older ones from the agent.");
+	return ok && pager_text(s, "Desktop notifications are used when a notification "
+			"service is reachable, the terminal bell otherwise (--no-notify).");
+}
+
+struct screen *screen_help_create(struct tui *t)
 {
 	const struct key_binding *keys[32];
-	size_t n = keys_all(t->role, keys, 32);
-	int y = 2, w = COLS - 4;
+	char title[96];
+	struct screen *s;
+	bool ok = true;
 
-	(void)s;
-	tui_putf(t, y++, 2, w, A_BOLD, "Keys for %s (%s)", t->user, proto_role_name(t->role));
-	y++;
-	for (size_t i = 0; i < n && y < LINES - 3; i++)
-		tui_put(t, y++, 4, w - 2, keys[i]->help, A_NORMAL);
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]) && y < LINES - 3; i++)
-		tui_put(t, y++, 2, w, extra[i], A_NORMAL);
-}
-
-static unsigned handle_key(struct screen *s, struct tui *t, int key)
-{
-	(void)s;
-	if (key == KEYS_ESC || key == 'q' || key == '?' || key == '\r' || key == '\n') {
-		tui_set_screen(t, NULL);
-		return TUI_HANDLED | TUI_REDRAW;
-	}
-	return TUI_HANDLED;
-}
-
-static void destroy(struct screen *s)
-{
-	free(s);
-}
-
-struct screen *screen_help_create(void)
-{
-	struct screen *s = calloc(1, sizeof(*s));
-
+	snprintf(title, sizeof(title), "Help for %s (%s)", t->user, proto_role_name(t->role));
+	s = screen_pager_create("help", title);
 	if (!s)
 		return NULL;
-	s->name = "help";
-	s->keys = "Esc Back";
-	s->draw = draw;
-	s->handle_key = handle_key;
-	s->destroy = destroy;
+	for (int task = 0; ok && task < TASK_COUNT_; task++) {
+		size_t n = keys_task(t->role, (enum key_task)task, keys, 32);
+
+		if (n == 0)
+			continue;
+		ok = pager_heading(s, keys_task_name((enum key_task)task));
+		for (size_t i = 0; ok && i < n; i++)
+			ok = pager_field(s, keys[i]->name, keys[i]->help);
+	}
+	ok = ok && add_notes(s, t->role) && pager_text(s, "") &&
+			pager_text(s, "Esc, q or ? closes this help.");
+	if (!ok) {
+		s->destroy(s);
+		return NULL;
+	}
 	return s;
 }

@@ -65,62 +65,121 @@ static void send_named(struct tui *t, enum sl_admin_op op, const char *name)
 
 /* ---- drawing ---- */
 
+/* The cells of one user, in words. */
+struct user_cells {
+	char window[64], uses[32], lockout[64];
+};
+
+static void cells_of(const struct client_user *r, bool wide, int64_t now,
+		struct user_cells *c)
+{
+	char a[40], b[40];
+
+	if (r->from || r->until) {
+		if (wide)
+			snprintf(c->window, sizeof(c->window), "%s-%s",
+					r->from ? text_format_local(r->from, a, sizeof(a)) : "",
+					r->until ? text_format_local(r->until, b, sizeof(b)) : "");
+		else if (r->from > now)
+			snprintf(c->window, sizeof(c->window), "from %s",
+					text_when(r->from, now, a, sizeof(a)));
+		else if (r->until)
+			snprintf(c->window, sizeof(c->window), "%s %s", r->until > now ? "until" : "ended",
+					text_when(r->until, now, b, sizeof(b)));
+		else
+			snprintf(c->window, sizeof(c->window), "no end");
+	} else {
+		snprintf(c->window, sizeof(c->window), "always");
+	}
+	if (r->max_uses)
+		snprintf(c->uses, sizeof(c->uses), "%lld left",
+				(long long)(r->max_uses > r->uses ? r->max_uses - r->uses : 0));
+	else
+		snprintf(c->uses, sizeof(c->uses), "any");
+	if (r->locked_out_until > now)
+		snprintf(c->lockout, sizeof(c->lockout), "until %s",
+				text_when(r->locked_out_until, now, a, sizeof(a)));
+	else
+		snprintf(c->lockout, sizeof(c->lockout), "-");
+}
+
+/* At 80 columns: name, role, status, window, uses, lockout; the schedule
+ * and the full window from 120 columns, and always in the detail view. */
 static void draw(struct screen *s, struct tui *t)
 {
 	struct users *u = data_of(s);
 	int64_t now = time_now_ms();
 	int y = 2, w = COLS - 2, rows = LINES - 6;
+	bool wide = COLS >= 120;
 	size_t first = 0;
 
 	tui_putf(t, 1, 1, w, A_BOLD, "Users of %s%s", t->lock,
 			u->loading ? " (loading...)" : "");
-	tui_putf(t, y++, 1, w, tui_attr(t, COLOR_INFO) | A_BOLD,
-			"%-16s %-8s %-8s %-27s %-15s %-6s %s", "NAME", "ROLE", "STATUS", "WINDOW",
-			"SCHEDULE", "USES", "LOCKOUT");
+	if (wide)
+		tui_putf(t, y++, 1, w, tui_attr(t, COLOR_INFO) | A_BOLD,
+				"%-16s %-8s %-8s %-27s %-20s %-8s %s", "NAME", "ROLE", "STATUS", "WINDOW",
+				"SCHEDULE", "USES", "LOCKOUT");
+	else
+		tui_putf(t, y++, 1, w, tui_attr(t, COLOR_INFO) | A_BOLD,
+				"%-14s %-8s %-8s %-19s %-8s %s", "NAME", "ROLE", "STATUS", "WINDOW", "USES",
+				"LOCKOUT");
 	if (u->loaded && u->n == 0)
 		tui_put(t, y, 1, w, "No users.", A_NORMAL);
 	if (rows > 0 && u->sel >= (size_t)rows)
 		first = u->sel - (size_t)rows + 1;
 	for (size_t i = first; i < u->n && y < LINES - 3; i++, y++) {
 		const struct client_user *r = &u->rows[i];
-		char from[20], until[20], window[64], uses[32], lockout[64], when[40];
+		struct user_cells c;
 		attr_t a = i == u->sel ? A_REVERSE : A_NORMAL;
 
-		if (r->from || r->until)
-			snprintf(window, sizeof(window), "%s-%s",
-					r->from ? text_format_local(r->from, from, sizeof(from)) : "",
-					r->until ? text_format_local(r->until, until, sizeof(until)) : "");
-		else
-			snprintf(window, sizeof(window), "always");
-		if (r->max_uses)
-			snprintf(uses, sizeof(uses), "%lld left",
-					(long long)(r->max_uses > r->uses ? r->max_uses - r->uses : 0));
-		else
-			snprintf(uses, sizeof(uses), "any");
-		if (r->locked_out_until > now)
-			snprintf(lockout, sizeof(lockout), "until %s",
-					text_when(r->locked_out_until, now, when, sizeof(when)));
-		else
-			snprintf(lockout, sizeof(lockout), "-");
+		cells_of(r, wide, now, &c);
 		if (strcmp(r->status, "active") != 0)
 			a |= A_DIM;
 		move(y, 1);
 		attron(a);
 		hline(' ', w);
 		attroff(a);
-		tui_putf(t, y, 1, w, a, "%-16s %-8s %-8s %-27.27s %-15.15s %-6s %s", r->name, r->role,
-				r->status, window, r->schedule[0] ? r->schedule : "any time", uses,
-				lockout);
+		if (wide)
+			tui_putf(t, y, 1, w, a, "%-16s %-8s %-8s %-27.27s %-20.20s %-8s %s", r->name,
+					r->role, r->status, c.window,
+					r->schedule[0] ? r->schedule : "any time", c.uses, c.lockout);
+		else
+			tui_putf(t, y, 1, w, a, "%-14.14s %-8s %-8s %-19.19s %-8s %s", r->name,
+					r->role, r->status, c.window, c.uses, c.lockout);
 	}
+}
+
+/* Everything about the selected user. */
+static struct screen *user_detail(const struct client_user *r)
+{
+	struct screen *s = screen_pager_create("detail", r->name);
+	struct user_cells c;
+	char used[64];
+	bool ok;
+
+	if (!s)
+		return NULL;
+	cells_of(r, true, time_now_ms(), &c);
+	snprintf(used, sizeof(used), "%lld used, %s", (long long)r->uses, c.uses);
+	ok = pager_field(s, "Role", r->role) && pager_field(s, "Status", r->status) &&
+			pager_field(s, "Valid", c.window) &&
+			pager_field(s, "Schedule", r->schedule[0] ? r->schedule : "any time") &&
+			pager_field(s, "Unlocks", used) && pager_field(s, "Locked out", c.lockout) &&
+			pager_field(s, "Locks", strcmp(r->locks, "*") == 0 ? "every lock" : r->locks);
+	if (!ok) {
+		s->destroy(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* ---- adding a guest: one question after another ---- */
 
-static void ask_name(struct tui *t, struct users *u);
-static void ask_from(struct tui *t, struct users *u);
-static void ask_until(struct tui *t, struct users *u);
-static void ask_schedule(struct tui *t, struct users *u);
-static void ask_uses(struct tui *t, struct users *u);
+static void ask_name(struct tui *t, struct users *u, const char *initial);
+static void ask_from(struct tui *t, struct users *u, const char *initial);
+static void ask_until(struct tui *t, struct users *u, const char *initial);
+static void ask_schedule(struct tui *t, struct users *u, const char *initial);
+static void ask_uses(struct tui *t, struct users *u, const char *initial);
 
 static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 {
@@ -132,8 +191,8 @@ static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 		return;
 	}
 	if (text[0] && config_parse_int(text, 0, 1000000, &uses) != SL_OK) {
-		tui_message(t, COLOR_BAD, "Uses: a whole number from 0 (unlimited) to 1000000.");
-		ask_uses(t, u);
+		ask_uses(t, u, text);
+		prompt_error(t, "Uses: a whole number from 0 (unlimited) to 1000000.");
 		return;
 	}
 	u->form.has_uses = true;
@@ -142,9 +201,9 @@ static void got_uses(struct tui *t, bool ok, const char *text, void *arg)
 	tui_admin(t, &u->form);
 }
 
-static void ask_uses(struct tui *t, struct users *u)
+static void ask_uses(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Number of uses (0 or empty = unlimited): ", "", 8, got_uses, u);
+	prompt_text(t, "Number of uses (0 or empty = unlimited): ", initial, 8, got_uses, u);
 }
 
 static void got_schedule(struct tui *t, bool ok, const char *text, void *arg)
@@ -157,12 +216,12 @@ static void got_schedule(struct tui *t, bool ok, const char *text, void *arg)
 	}
 	u->form.has_schedule = text[0] != '\0';
 	snprintf(u->form.schedule, sizeof(u->form.schedule), "%s", text);
-	ask_uses(t, u);
+	ask_uses(t, u, "");
 }
 
-static void ask_schedule(struct tui *t, struct users *u)
+static void ask_schedule(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Weekly schedule (e.g. Sa,Su 09:00-18:00; empty = any time): ", "",
+	prompt_text(t, "Weekly schedule (e.g. Sa,Su 09:00-18:00; empty = any time): ", initial,
 			SL_SCHEDULE_MAX - 1, got_schedule, u);
 }
 
@@ -177,23 +236,23 @@ static void got_until(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_until = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.until)) {
-			tui_message(t, COLOR_BAD, "Until: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD or HH:MM; final Z for UTC.");
-			ask_until(t, u);
+			ask_until(t, u, text);
+			prompt_error(t, "Until: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD or HH:MM; final Z for UTC.");
 			return;
 		}
 		if (u->form.has_from && u->form.until <= u->form.from) {
-			tui_message(t, COLOR_BAD, "The window must end after it starts.");
-			ask_until(t, u);
+			ask_until(t, u, text);
+			prompt_error(t, "The window must end after it starts.");
 			return;
 		}
 		u->form.has_until = true;
 	}
-	ask_schedule(t, u);
+	ask_schedule(t, u, "");
 }
 
-static void ask_until(struct tui *t, struct users *u)
+static void ask_until(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", "", TEXT_TIME_MAX, got_until, u);
+	prompt_text(t, "Valid until (YYYY-MM-DD HH:MM; empty = no end): ", initial, TEXT_TIME_MAX, got_until, u);
 }
 
 static void got_from(struct tui *t, bool ok, const char *text, void *arg)
@@ -207,18 +266,18 @@ static void got_from(struct tui *t, bool ok, const char *text, void *arg)
 	u->form.has_from = false;
 	if (text[0]) {
 		if (!text_parse_local(text, time_now_ms(), &u->form.from)) {
-			tui_message(t, COLOR_BAD, "From: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD, HH:MM or now; final Z for UTC.");
-			ask_from(t, u);
+			ask_from(t, u, text);
+			prompt_error(t, "From: YYYY-MM-DD HH:MM[:SS], YYYY-MM-DD, HH:MM or now; final Z for UTC.");
 			return;
 		}
 		u->form.has_from = true;
 	}
-	ask_until(t, u);
+	ask_until(t, u, "");
 }
 
-static void ask_from(struct tui *t, struct users *u)
+static void ask_from(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", "", TEXT_TIME_MAX, got_from, u);
+	prompt_text(t, "Valid from (YYYY-MM-DD HH:MM; empty = now): ", initial, TEXT_TIME_MAX, got_from, u);
 }
 
 static void got_name(struct tui *t, bool ok, const char *text, void *arg)
@@ -230,9 +289,9 @@ static void got_name(struct tui *t, bool ok, const char *text, void *arg)
 		return;
 	}
 	if (topic_check_name(text) != SL_OK) {
-		tui_message(t, COLOR_BAD, "A name is 1-%d letters, digits, '.', '_' or '-'.",
+		ask_name(t, u, text);
+		prompt_error(t, "A name is 1-%d letters, digits, '.', '_' or '-'.",
 				SL_NAME_MAX);
-		ask_name(t, u);
 		return;
 	}
 	memset(&u->form, 0, sizeof(u->form));
@@ -240,12 +299,12 @@ static void got_name(struct tui *t, bool ok, const char *text, void *arg)
 	snprintf(u->form.name, sizeof(u->form.name), "%s", text);
 	u->form.has_role = true;
 	u->form.role = SL_ROLE_GUEST;
-	ask_from(t, u);
+	ask_from(t, u, "");
 }
 
-static void ask_name(struct tui *t, struct users *u)
+static void ask_name(struct tui *t, struct users *u, const char *initial)
 {
-	prompt_text(t, "New guest's name: ", "", SL_NAME_MAX, got_name, u);
+	prompt_text(t, "New guest's name: ", initial, SL_NAME_MAX, got_name, u);
 }
 
 /* ---- the new user's enrolment file ---- */
@@ -279,9 +338,9 @@ static void got_path(struct tui *t, bool ok, const char *text, void *arg)
 	rc = enrol_save(text, &e, false);
 	enrol_wipe(&e);
 	if (rc != SL_OK) {
-		tui_message(t, COLOR_BAD, "%s: %s; choose another file.", text,
-				rc == SL_ERR_EXISTS ? "already exists" : sl_strerror(rc));
 		ask_path(t, u);
+		prompt_error(t, "%s: %s; choose another file.", text,
+				rc == SL_ERR_EXISTS ? "already exists" : sl_strerror(rc));
 		return;
 	}
 	tui_message(t, COLOR_GOOD, "Done: %s added; enrolment written to %s (mode 0600).",
@@ -369,7 +428,7 @@ static unsigned key_end(struct screen *s, struct tui *t)
 
 static unsigned key_add(struct screen *s, struct tui *t)
 {
-	ask_name(t, data_of(s));
+	ask_name(t, data_of(s), "");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -430,6 +489,16 @@ static unsigned key_lockout_all(struct screen *s, struct tui *t)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+static unsigned key_detail(struct screen *s, struct tui *t)
+{
+	const struct client_user *r = selected(data_of(s));
+	struct screen *d = r ? user_detail(r) : NULL;
+
+	if (d)
+		tui_push_screen(t, d);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 static unsigned key_refresh(struct screen *s, struct tui *t)
 {
 	fetch_users(t, data_of(s));
@@ -438,6 +507,8 @@ static unsigned key_refresh(struct screen *s, struct tui *t)
 
 /* Sorted by key for bsearch. */
 static const struct users_key users_keys[] = {
+	{'\n', key_detail},
+	{'\r', key_detail},
 	{KEYS_ESC, key_back},
 	{'O', key_lockout_all},
 	{'a', key_add},
@@ -452,6 +523,7 @@ static const struct users_key users_keys[] = {
 	{KEYS_FN(KEY_DOWN), key_down},
 	{KEYS_FN(KEY_UP), key_up},
 	{KEYS_FN(KEY_HOME), key_home},
+	{KEYS_FN(KEY_ENTER), key_detail},
 	{KEYS_FN(KEY_END), key_end},
 };
 
@@ -543,8 +615,7 @@ struct screen *screen_users_create(struct tui *t)
 		return NULL;
 	}
 	s->name = "users";
-	s->keys = "a Add guest  d Disable  e Enable  x Revoke  o Reset lockout  O Reset all  "
-			"g Refresh  Esc Back";
+	s->keys = "a Add guest  d Disable  e Enable  x Revoke  o Clear lockout  Enter All  Esc Back";
 	s->draw = draw;
 	s->handle_key = handle_key;
 	s->admin_answer = admin_answer;

@@ -109,6 +109,21 @@ static void at_exit_restore(void)
 	term_stop();
 }
 
+/* A terminal that cannot move the cursor (TERM=dumb) would get a blank
+ * screen: refuse it, with the reason, before drawing anything. */
+static bool can_address_cursor(char *msg, size_t msg_size)
+{
+	const char *term = getenv("TERM");
+	const char *cup = tigetstr("cup");
+
+	if (cup && cup != (const char *)-1)
+		return true;
+	snprintf(msg, msg_size, "the terminal type '%s' cannot move the cursor, which the "
+			"console needs; use a full-screen terminal (TERM=xterm-256color, tmux, "
+			"screen) or smartlockctl", term ? term : "(unset)");
+	return false;
+}
+
 bool term_start(bool *color, bool *utf8, char *msg, size_t msg_size)
 {
 	const char *no_color = getenv("NO_COLOR");
@@ -124,6 +139,10 @@ bool term_start(bool *color, bool *utf8, char *msg, size_t msg_size)
 	if (!newterm(NULL, stdout, stdin)) {
 		snprintf(msg, msg_size, "cannot use the terminal type '%s'",
 				getenv("TERM") ? getenv("TERM") : "(unset)");
+		return false;
+	}
+	if (!can_address_cursor(msg, msg_size)) {
+		endwin();
 		return false;
 	}
 	curses_on = 1;

@@ -24,6 +24,7 @@
 #include "words.h"
 
 #define TUI_PROG "smartlock-tui"
+#define TUI_LOCKS_MAX 16        /* locks one console switches between */
 
 /* What a key handler did. */
 enum tui_result {
@@ -64,6 +65,7 @@ struct screen {
 	void (*admin_answer)(struct screen *s, struct tui *t, const struct sl_admin_res *r);
 	void (*destroy)(struct screen *s);
 	void *data;
+	struct screen *back;    /* the screen under it (tui_push_screen), or NULL */
 };
 
 /* A question on the message line: yes/no or a line of text. */
@@ -82,11 +84,13 @@ struct pending {
 	enum sl_admin_op op;    /* admin requests */
 	char name[SL_NAME_MAX + 1];
 	bool quiet;             /* no message when answered (background status) */
+	int64_t cursor;         /* admin requests: the cursor sent (alert id) */
 };
 
 struct tui_options {
 	const char *enrol;
-	const char *lock;
+	const char *locks[TUI_LOCKS_MAX];       /* --lock, in order */
+	size_t nlocks;
 	bool no_notify;
 	int64_t timeout_ms;
 };
@@ -112,13 +116,19 @@ struct tui {
 	struct pending admin;           /* admin operations */
 	bool lockres_ready;             /* lockRes subscription acknowledged */
 	bool adminres_ready;
+	bool want_alerts;               /* the agent's alert history is to be asked for */
 
 	char message[WORDS_MAX];
 	enum tui_color message_color;
+	int64_t message_at;             /* monotonic ms it was set */
 	int spinner;
 	bool dirty;
 	bool quit;
-	const struct sl_enrolment *enrolment;  /* for new users' files */
+	const struct sl_enrolment *enrolment;  /* sessions and new users' files */
+
+	char locks[TUI_LOCKS_MAX][SL_NAME_MAX + 1];     /* the switcher's locks */
+	size_t nlocks;
+	char fatal[320];                /* why the console had to stop, "" = it did not */
 };
 
 /* ---- drawing helpers (ui.c) ---- */
@@ -132,6 +142,8 @@ int tui_putf(struct tui *t, int y, int x, int width, attr_t attr, const char *fm
 	__attribute__((format(printf, 6, 7)));
 /* Display width of UTF-8 text. */
 int tui_width(const char *text);
+/* How many bytes of text fit in width columns (whole characters). */
+int tui_fit(const char *text, int width);
 /* The attribute of a colour (bold/reverse stand-ins under NO_COLOR). */
 attr_t tui_attr(const struct tui *t, enum tui_color c);
 /* A box with a title. */
@@ -145,12 +157,29 @@ void tui_request(struct tui *t, enum sl_action action, bool quiet);
 void tui_admin(struct tui *t, struct sl_admin_req *req);
 /* Replace the screen over the dashboard (NULL = back to the dashboard). */
 void tui_set_screen(struct tui *t, struct screen *s);
+/* Open s over the current screen; tui_pop_screen() returns to it. */
+void tui_push_screen(struct tui *t, struct screen *s);
+void tui_pop_screen(struct tui *t);
+
+/* ---- the locks (locks.c) ---- */
+/* Add a lock to the switcher (ignored when invalid, known or full). */
+bool tui_locks_add(struct tui *t, const char *id);
+/* Open the session for lock (NULL: the enrolment's) and start it. */
+enum sl_err tui_session_open(struct tui *t, const char *lock, char *msg, size_t size);
+/* The current lock's place in the switcher. */
+size_t tui_lock_index(const struct tui *t);
+/* Show the next (+1) or previous (-1) lock. */
+void tui_switch_lock(struct tui *t, int delta);
 
 /* ---- prompts (prompt.c) ---- */
 void prompt_confirm(struct tui *t, const char *question, prompt_done_fn done, void *arg);
 void prompt_text(struct tui *t, const char *label, const char *initial, size_t max,
 		prompt_done_fn done, void *arg);
 void prompt_draw(struct tui *t, const struct rect *r);
+/* Say, under the prompt just opened, why the last answer was refused. */
+void prompt_error(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Draw that reason on the line r (the key bar); false when there is none. */
+bool prompt_draw_error(struct tui *t, const struct rect *r);
 unsigned prompt_handle_key(struct tui *t, int key);
 void prompt_destroy(struct prompt *p);
 
@@ -160,7 +189,19 @@ struct panel *panel_health_create(void);
 struct panel *panel_alerts_create(void);
 struct panel *panel_log_create(void);
 struct screen *screen_users_create(struct tui *t);
-struct screen *screen_help_create(void);
+struct screen *screen_help_create(struct tui *t);
+
+/* A scrolling page of wrapped text (screen_pager.c): headings, "label
+ * value" fields and paragraphs, added in order; false when out of
+ * memory. name is a static string. */
+struct screen *screen_pager_create(const char *name, const char *title);
+bool pager_heading(struct screen *s, const char *text);
+bool pager_field(struct screen *s, const char *label, const char *value);
+bool pager_text(struct screen *s, const char *text);
+
+/* The whole record behind a log or alert line (screen_detail.c). */
+struct screen *screen_detail_log(struct tui *t, const struct client_log_entry *e);
+struct screen *screen_detail_alert(struct tui *t, const struct alert_item *a);
 
 /* Big letters for the lock banner: the rows of text for word, each at
  * most width columns; false if it does not fit (then draw it plainly). */

@@ -2,6 +2,7 @@
  * pipe and the session; events into the model, keys through the tables,
  * one redraw when something changed. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,6 +26,7 @@
 #define FRAME_MS 50             /* at most 20 redraws a second */
 #define SPINNER_MS 100
 #define BELL_GAP_MS 1000
+#define MESSAGE_SETTLE_MS 3000  /* the lock's events this soon after a message belong to it */
 
 /* ---- drawing helpers ---- */
 
@@ -70,8 +72,11 @@ static size_t ascii_of(const unsigned char *s, const char **ascii)
 	return n;
 }
 
-int tui_width(const char *text)
+/* The display width of text, stopping before the character that would
+ * pass limit; *bytes (may be NULL) gets how much of text that was. */
+static int measure(const char *text, int limit, size_t *bytes)
 {
+	const char *start = text;
 	mbstate_t st;
 	int w = 0;
 	bool utf8 = MB_CUR_MAX > 1;
@@ -85,24 +90,41 @@ int tui_width(const char *text)
 		if (!utf8 && (unsigned char)*text >= 0x80) {
 			const char *a;
 
-			text += ascii_of((const unsigned char *)text, &a);
-			w += (int)strlen(a);
-			continue;
-		}
-		n = mbrtowc(&wc, text, MB_CUR_MAX, &st);
-		if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
-			memset(&st, 0, sizeof(st));
-			n = 1;
-			cw = 1;
+			n = ascii_of((const unsigned char *)text, &a);
+			cw = (int)strlen(a);
 		} else {
-			cw = wcwidth(wc);
-			if (cw < 0)
+			n = mbrtowc(&wc, text, MB_CUR_MAX, &st);
+			if (n == 0 || n == (size_t)-1 || n == (size_t)-2) {
+				memset(&st, 0, sizeof(st));
+				n = 1;
 				cw = 1;
+			} else {
+				cw = wcwidth(wc);
+				if (cw < 0)
+					cw = 1;
+			}
 		}
+		if (w + cw > limit)
+			break;
 		w += cw;
 		text += n;
 	}
+	if (bytes)
+		*bytes = (size_t)(text - start);
 	return w;
+}
+
+int tui_width(const char *text)
+{
+	return measure(text, INT_MAX, NULL);
+}
+
+int tui_fit(const char *text, int width)
+{
+	size_t bytes;
+
+	measure(text, width, &bytes);
+	return (int)bytes;
 }
 
 int tui_put(struct tui *t, int y, int x, int width, const char *text, attr_t attr)
@@ -226,6 +248,7 @@ void tui_message(struct tui *t, enum tui_color c, const char *fmt, ...)
 	vsnprintf(t->message, sizeof(t->message), fmt, ap);
 	va_end(ap);
 	t->message_color = c;
+	t->message_at = time_mono_ms();
 	t->dirty = true;
 }
 
@@ -315,7 +338,8 @@ void tui_admin(struct tui *t, struct sl_admin_req *req)
 	t->admin.active = true;
 	t->admin.id = id;
 	t->admin.op = req->op;
-	t->admin.quiet = req->op == SL_ADMIN_LOG_PAGE;
+	t->admin.quiet = req->op == SL_ADMIN_LOG_PAGE || req->op == SL_ADMIN_ALERT_LIST;
+	t->admin.cursor = req->has_cursor ? req->cursor : 0;
 	snprintf(t->admin.name, sizeof(t->admin.name), "%s", req->name);
 	t->admin.started = time_mono_ms();
 	t->admin.deadline = t->admin.started + t->timeout_ms;
@@ -324,9 +348,33 @@ void tui_admin(struct tui *t, struct sl_admin_req *req)
 
 void tui_set_screen(struct tui *t, struct screen *s)
 {
-	if (t->screen && t->screen->destroy)
-		t->screen->destroy(t->screen);
+	while (t->screen) {
+		struct screen *back = t->screen->back;
+
+		if (t->screen->destroy)
+			t->screen->destroy(t->screen);
+		t->screen = back;
+	}
 	t->screen = s;
+	t->dirty = true;
+	clearok(curscr, TRUE);
+}
+
+void tui_push_screen(struct tui *t, struct screen *s)
+{
+	s->back = t->screen;
+	t->screen = s;
+	t->dirty = true;
+	clearok(curscr, TRUE);
+}
+
+void tui_pop_screen(struct tui *t)
+{
+	struct screen *s = t->screen, *back = s ? s->back : NULL;
+
+	if (s && s->destroy)
+		s->destroy(s);
+	t->screen = back;
 	t->dirty = true;
 	clearok(curscr, TRUE);
 }
@@ -364,16 +412,44 @@ static unsigned act_status(struct tui *t)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+/* Owners acknowledge through the agent, so that every console agrees;
+ * others (and alerts without an id) only in this console. */
+static void send_ack(struct tui *t, enum sl_admin_op op, uint64_t id)
+{
+	struct sl_admin_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.has_cursor = true;
+	req.cursor = (int64_t)id;
+	tui_admin(t, &req);
+}
+
 static unsigned act_ack(struct tui *t)
 {
-	if (!model_ack(&t->model))
+	const struct alert_item *a = model_ack_target(&t->model);
+
+	if (!a)
 		tui_message(t, COLOR_NONE_, "No unacknowledged alerts.");
+	else if (t->role == SL_ROLE_OWNER && a->alert.id)
+		send_ack(t, SL_ADMIN_ALERT_ACK, a->alert.id);
+	else if (model_ack(&t->model))
+		tui_message(t, COLOR_NONE_, "Alert acknowledged on this screen.");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
 static unsigned act_ack_all(struct tui *t)
 {
-	model_ack_all(&t->model);
+	uint64_t newest = model_alert_newest_id(&t->model);
+
+	if (t->model.unacked == 0)
+		tui_message(t, COLOR_NONE_, "No unacknowledged alerts.");
+	else if (t->role == SL_ROLE_OWNER && newest)
+		send_ack(t, SL_ADMIN_ALERT_ACK_ALL, newest);
+	else {
+		model_ack_all(&t->model);
+		tui_message(t, COLOR_NONE_, "All alerts acknowledged on this screen.");
+	}
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -399,7 +475,8 @@ static void search_done(struct tui *t, bool ok, const char *text, void *arg)
 
 static unsigned act_search(struct tui *t)
 {
-	prompt_text(t, "Search log: ", t->model.search, MODEL_SEARCH_MAX - 1, search_done, NULL);
+	/* a new search starts empty: typing never appends to the old one */
+	prompt_text(t, "Search log: ", "", MODEL_SEARCH_MAX - 1, search_done, NULL);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -413,6 +490,8 @@ static unsigned act_filter(struct tui *t)
 static unsigned act_pause(struct tui *t)
 {
 	model_log_toggle_pause(&t->model);
+	tui_message(t, COLOR_NONE_, t->model.paused ? "Log paused: new records are kept but "
+			"not scrolled in; p follows again." : "Log following the newest records.");
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -458,7 +537,7 @@ static unsigned act_lock_reset(struct tui *t)
 
 static unsigned act_help(struct tui *t)
 {
-	struct screen *s = screen_help_create();
+	struct screen *s = screen_help_create(t);
 
 	if (s)
 		tui_set_screen(t, s);
@@ -469,6 +548,18 @@ static unsigned act_redraw(struct tui *t)
 {
 	(void)t;
 	clearok(curscr, TRUE);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static unsigned act_next_lock(struct tui *t)
+{
+	tui_switch_lock(t, 1);
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static unsigned act_prev_lock(struct tui *t)
+{
+	tui_switch_lock(t, -1);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -495,6 +586,8 @@ static unsigned (*const actions[ACT_COUNT_])(struct tui *t) = {
 	[ACT_HELP] = act_help,
 	[ACT_REDRAW] = act_redraw,
 	[ACT_QUIT] = act_quit,
+	[ACT_NEXT_LOCK] = act_next_lock,
+	[ACT_PREV_LOCK] = act_prev_lock,
 };
 
 unsigned ui_dispatch_key(struct tui *t, int key)
@@ -506,6 +599,7 @@ unsigned ui_dispatch_key(struct tui *t, int key)
 		return TUI_HANDLED | TUI_REDRAW;
 	if (t->prompt)
 		return prompt_handle_key(t, key);
+	t->message[0] = '\0';  /* a key press starts something new */
 	if (t->screen) {
 		r = t->screen->handle_key(t->screen, t, key);
 		if (r != TUI_IGNORED)
@@ -521,6 +615,12 @@ unsigned ui_dispatch_key(struct tui *t, int key)
 			return r;
 	}
 	b = keys_lookup(key, t->role);
+	if (!b && (b = keys_find(key)) != NULL) {
+		/* a key of another role: say so rather than nothing */
+		tui_message(t, COLOR_WARN, "%s is for %s only.", b->name,
+				b->roles == KEYS_OWNER ? "owners" : "owners and residents");
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	if (!b || !actions[b->action])
 		return TUI_IGNORED;
 	return actions[b->action](t);
@@ -533,6 +633,8 @@ static void notify_alert(struct tui *t, const struct sl_alert *a, int64_t *last_
 	char title[96], body[WORDS_MAX];
 	bool critical = words_alert_is_security(a->kind);
 
+	if (a->kind == SL_ALERT_ACKNOWLEDGED)
+		return;         /* news for the alerts panel, not for the desk */
 	snprintf(title, sizeof(title), "smartlock: %s (%s)", words_alert_title(a->kind),
 			a->lock[0] ? a->lock : t->lock);
 	words_alert(a, time_now_ms(), body, sizeof(body));
@@ -577,6 +679,27 @@ static void answer_log_page(struct tui *t, const struct sl_admin_res *r)
 	free(recs);
 }
 
+static void learn_lock(const char *id, void *arg)
+{
+	tui_locks_add(arg, id);
+}
+
+static void answer_alert_list(struct tui *t, const struct sl_admin_res *r)
+{
+	struct sl_alert *list;
+	size_t n;
+
+	if (r->result != SL_RESULT_OK ||
+			records_parse_alerts(r->data_json, &list, &n) != SL_OK) {
+		tui_message(t, COLOR_WARN, "Could not load the alert history: %s", r->msg);
+		return;
+	}
+	model_alerts_load(&t->model, list, n, time_now_ms());
+	free(list);
+	records_each_lock(r->data_json, learn_lock, t);
+	t->dirty = true;
+}
+
 static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 {
 	char sentence[WORDS_MAX];
@@ -588,17 +711,64 @@ static void answer_admin(struct tui *t, const struct sl_admin_res *r)
 		answer_log_page(t, r);
 		return;
 	}
-	if (t->screen && t->screen->admin_answer) {
-		t->screen->admin_answer(t->screen, t, r);
+	if (t->admin.op == SL_ADMIN_ALERT_LIST) {
+		answer_alert_list(t, r);
 		return;
 	}
+	if ((t->admin.op == SL_ADMIN_ALERT_ACK || t->admin.op == SL_ADMIN_ALERT_ACK_ALL) &&
+			r->result == SL_RESULT_OK)
+		model_alerts_acked(&t->model, (uint64_t)t->admin.cursor,
+				t->admin.op == SL_ADMIN_ALERT_ACK_ALL);
+	/* the screen that asked may be under a detail page */
+	for (struct screen *s = t->screen; s; s = s->back)
+		if (s->admin_answer) {
+			s->admin_answer(s, t, r);
+			return;
+		}
 	words_admin(r, t->admin.name, time_now_ms(), sentence, sizeof(sentence));
 	tui_message(t, r->result == SL_RESULT_OK ? COLOR_GOOD : COLOR_BAD, "%s", sentence);
 }
 
+/* A message answers the last thing that happened; the next thing that
+ * happens to the connection, the lock or the alerts makes it old news
+ * (the lock's own moves right after an answer are part of that answer). */
+static void expire_message(struct tui *t, const struct client_event *ev, bool was_online)
+{
+	bool online = t->model.have_health ? t->model.health.online : was_online;
+	bool settled = time_mono_ms() - t->message_at >= MESSAGE_SETTLE_MS;
+
+	switch (ev->type) {
+	case CLIENT_EV_CONNECTED:
+	case CLIENT_EV_DISCONNECTED:
+	case CLIENT_EV_REFUSED:
+		break;
+	case CLIENT_EV_ALERT:
+		if (ev->u.alert.kind == SL_ALERT_ACKNOWLEDGED || !settled)
+			return;
+		break;
+	case CLIENT_EV_STATE:
+		if (ev->retained || !settled)
+			return;
+		break;
+	case CLIENT_EV_HEALTH:
+		if (online == was_online || !settled)
+			return;
+		break;
+	default:
+		return;
+	}
+	if (t->message[0]) {
+		t->message[0] = '\0';
+		t->dirty = true;
+	}
+}
+
 static void handle_event(struct tui *t, struct client_event *ev, int64_t *last_bell)
 {
+	bool was_online = t->model.have_health && t->model.health.online;
 	unsigned changed = model_apply(&t->model, ev, time_now_ms());
+
+	expire_message(t, ev, was_online);
 
 	if (changed)
 		t->dirty = true;
@@ -612,8 +782,10 @@ static void handle_event(struct tui *t, struct client_event *ev, int64_t *last_b
 			if (first || !t->model.have_state)
 				tui_request(t, SL_ACTION_STATUS, true);
 		}
-		if (ev->kind == SL_TOPIC_ADMIN_RES && ev->code != 128)
+		if (ev->kind == SL_TOPIC_ADMIN_RES && ev->code != 128) {
 			t->adminres_ready = true;
+			t->want_alerts = true;  /* what happened while we were away */
+		}
 		break;
 	case CLIENT_EV_DISCONNECTED:
 	case CLIENT_EV_REFUSED:
@@ -647,7 +819,7 @@ static void check_deadlines(struct tui *t)
 
 	if (t->req.active && now >= t->req.deadline) {
 		t->req.active = false;
-		t->model.agent_silent = true;
+		model_agent_silent(&t->model, time_now_ms());
 		t->dirty = true;
 		if (!t->req.quiet) {
 			words_timeout(t->req.action, t->timeout_ms, sentence, sizeof(sentence));
@@ -656,12 +828,26 @@ static void check_deadlines(struct tui *t)
 	}
 	if (t->admin.active && now >= t->admin.deadline) {
 		t->admin.active = false;
-		t->model.agent_silent = true;
+		model_agent_silent(&t->model, time_now_ms());
 		t->model.older_asked = false;
-		if (t->admin.op != SL_ADMIN_LOG_PAGE)
+		if (!t->admin.quiet)
 			tui_message(t, COLOR_BAD, "Timed out: no answer from the agent within %lld s.",
 					(long long)(t->timeout_ms / 1000));
 	}
+}
+
+/* Owners load the agent's alert history once the session can ask. */
+static void ask_alert_history(struct tui *t)
+{
+	struct sl_admin_req req;
+
+	if (!t->want_alerts || t->admin.active || !t->adminres_ready ||
+			client_state(t->client) != CLIENT_CONNECTED)
+		return;
+	t->want_alerts = false;
+	memset(&req, 0, sizeof(req));
+	req.op = SL_ADMIN_ALERT_LIST;
+	tui_admin(t, &req);
 }
 
 /* The log panel asks for older history when its window reached the start
@@ -691,12 +877,12 @@ static void draw_title(struct tui *t)
 {
 	const struct rect *r = &t->layout.title;
 	attr_t bar = tui_attr(t, COLOR_BAR);
-	char right[96], clock_text[16];
+	char right[96], clock_text[16], which[SL_NAME_MAX + 32];
 	const char *conn;
 	int64_t now = time_now_ms();
 
 	static const char *const conn_words[] = {
-		[CLIENT_DISCONNECTED] = "broker: reconnecting",
+		[CLIENT_DISCONNECTED] = "broker: retrying",
 		[CLIENT_CONNECTING] = "broker: connecting",
 		[CLIENT_CONNECTED] = "broker: connected",
 		[CLIENT_REFUSED] = "broker: login refused",
@@ -716,8 +902,13 @@ static void draw_title(struct tui *t)
 	}
 	snprintf(right, sizeof(right), "%s  %s", conn, clock_text);
 	tui_put(t, r->y, r->w - tui_width(right) - 1, tui_width(right), right, bar);
+	if (t->nlocks > 1)
+		snprintf(which, sizeof(which), "%s %zu/%zu [ ]", t->lock, tui_lock_index(t) + 1,
+				t->nlocks);
+	else
+		snprintf(which, sizeof(which), "%s", t->lock);
 	tui_putf(t, r->y, 1, r->w - tui_width(right) - 3, bar | A_BOLD,
-			"smartlock \u2502 %s \u2502 %s (%s)", t->lock, t->user,
+			"smartlock \u2502 %s \u2502 %s (%s)", which, t->user,
 			proto_role_name(t->role));
 }
 
@@ -751,6 +942,12 @@ static void draw_message(struct tui *t)
 				what, (long long)((time_mono_ms() - p->started) / 1000));
 		return;
 	}
+	if (!t->message[0] && t->model.conn != CLIENT_CONNECTED) {
+		/* what the header's "connecting" is about, until it is */
+		tui_putf(t, r->y, 1, r->w - 2, tui_attr(t, COLOR_WARN), "%s; retrying.",
+				client_conn_problem(t->client));
+		return;
+	}
 	tui_put(t, r->y, 1, r->w - 2, t->message, tui_attr(t, t->message_color));
 }
 
@@ -763,6 +960,8 @@ static void draw_keybar(struct tui *t)
 
 	move(r->y, 0);
 	clrtoeol();
+	if (prompt_draw_error(t, r))
+		return;
 	if (t->screen) {
 		tui_put(t, r->y, 0, r->w, t->screen->keys, A_NORMAL);
 		return;
@@ -783,14 +982,17 @@ static void draw_keybar(struct tui *t)
 
 static void draw_too_small(struct tui *t)
 {
-	char msg[96];
-	int rows = t->layout.rows, cols = t->layout.cols;
+	char size[32], need[32];
+	int rows = t->layout.rows, cols = t->layout.cols, y = rows > 3 ? rows / 2 - 1 : 0;
 
-	snprintf(msg, sizeof(msg), "smartlock needs %dx%d; the terminal is %dx%d.",
-			LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, cols, rows);
-	tui_put(t, rows / 2, 0, cols, msg, A_BOLD);
-	if (rows / 2 + 1 < rows)
-		tui_put(t, rows / 2 + 1, 0, cols, "Enlarge it, or press q to quit.", A_NORMAL);
+	/* short lines: each must fit however narrow the terminal is */
+	snprintf(size, sizeof(size), "Window %dx%d:", cols, rows);
+	snprintf(need, sizeof(need), "needs %dx%d.", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+	tui_put(t, y, 0, cols, size, A_BOLD);
+	if (y + 1 < rows)
+		tui_put(t, y + 1, 0, cols, need, A_BOLD);
+	if (y + 2 < rows)
+		tui_put(t, y + 2, 0, cols, "Enlarge, or q quits.", A_NORMAL);
 }
 
 static void draw(struct tui *t)
@@ -842,6 +1044,8 @@ int ui_run(struct tui *t)
 	bool more = false;      /* events left over from the last round */
 
 	init_colors(t);
+	t->model.conn = client_state(t->client);
+	t->model.conn_changed = time_now_ms();
 	t->focus = t->role == SL_ROLE_OWNER ? PANEL_LOG : PANEL_ALERTS;
 	t->dirty = true;
 	while (!t->quit) {
@@ -893,6 +1097,7 @@ int ui_run(struct tui *t)
 		}
 		more = events == EVENTS_PER_ROUND;
 		check_deadlines(t);
+		ask_alert_history(t);
 
 		now = time_mono_ms();
 		if (busy && now - last_spin >= SPINNER_MS) {

@@ -29,6 +29,8 @@ static const struct clean_case clean_cases[] = {
 	{"c1\xc2\x9b" "31m", "c1?31m"},                                 /* U+009B CSI */
 	{"c1\xc2\x85", "c1?"},                                          /* NEL */
 	{"bidi\xe2\x80\xae" "evil", "bidi?evil"},                          /* RLO */
+	{"own\xe2\x80\x8b" "er", "own?er"},                              /* ZWSP */
+	{"a\xe2\x81\xa0" "b\xc2\xad" "c", "a?b?c"},                          /* WJ, SHY */
 	{"iso\xe2\x81\xa6x", "iso?x"},                                  /* LRI */
 	{"sep\xe2\x80\xa8x", "sep?x"},                                  /* LINE SEPARATOR */
 	{"bad\xff\xfe", "bad??"},                                       /* invalid bytes */

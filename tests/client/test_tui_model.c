@@ -92,6 +92,75 @@ static void test_alerts_bounded_and_acknowledged(void **state)
 	model_finish(&m);
 }
 
+/* The agent's history replaces what the console held, live alerts that
+ * came after it stay, and acknowledgements from any console apply. */
+static void test_alert_history_and_acks(void **state)
+{
+	struct model m;
+	struct sl_alert list[3];
+	struct client_event ev;
+
+	(void)state;
+	assert_true(model_init(&m, SL_ROLE_OWNER));
+	memset(list, 0, sizeof(list));
+	for (int i = 0; i < 3; i++) {
+		list[i].kind = SL_ALERT_LOCKOUT;
+		list[i].id = 10 + (uint64_t)i;
+	}
+	list[0].acked = true;
+	ev = alert_event(SL_ALERT_LOCK_OFFLINE);
+	ev.u.alert.id = 20;             /* arrived live after the history was read */
+	model_apply(&m, &ev, 1);
+	model_alerts_load(&m, list, 3, 2);
+	assert_int_equal(ring_count(&m.alerts), 4);
+	assert_int_equal(m.unacked, 3);
+	assert_int_equal(model_alert(&m, 0)->alert.id, 20);
+	assert_int_equal(model_alert_newest_id(&m), 20);
+	/* the same alert live again is not a second one */
+	ev.u.alert.id = 11;
+	assert_int_equal(model_apply(&m, &ev, 3) & MODEL_NEW_ALERT, 0);
+	assert_int_equal(ring_count(&m.alerts), 4);
+	/* another console acknowledged 11, then everything up to 12 */
+	ev = alert_event(SL_ALERT_ACKNOWLEDGED);
+	ev.u.alert.ack = 11;
+	assert_int_equal(model_apply(&m, &ev, 4) & MODEL_NEW_ALERT, 0);
+	assert_int_equal(m.unacked, 2);
+	ev.u.alert.ack = 12;
+	ev.u.alert.upto = true;
+	model_apply(&m, &ev, 5);
+	assert_int_equal(m.unacked, 1);
+	assert_false(model_alert(&m, 0)->acked);
+	assert_ptr_equal(model_ack_target(&m), model_alert(&m, 0));
+	model_finish(&m);
+}
+
+/* Retries that fail again do not move the time the view went stale. */
+static void test_unknown_since_the_loss(void **state)
+{
+	struct model m;
+	struct client_event ev;
+
+	(void)state;
+	assert_true(model_init(&m, SL_ROLE_OWNER));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CLIENT_EV_CONNECTED;
+	model_apply(&m, &ev, 1000);
+	assert_int_equal(model_unknown_since(&m), 0);
+	ev.type = CLIENT_EV_DISCONNECTED;
+	model_apply(&m, &ev, 2000);
+	model_apply(&m, &ev, 5000);
+	ev.type = CLIENT_EV_REFUSED;
+	model_apply(&m, &ev, 9000);
+	assert_int_equal(model_unknown_since(&m), 2000);
+	ev.type = CLIENT_EV_CONNECTED;
+	model_apply(&m, &ev, 10000);
+	assert_int_equal(model_unknown_since(&m), 0);
+	model_agent_silent(&m, 11000);
+	model_agent_silent(&m, 12000);
+	assert_int_equal(model_unknown_since(&m), 11000);
+	model_finish(&m);
+}
+
 static void test_log_follow_pause_scroll(void **state)
 {
 	struct model m;
@@ -209,6 +278,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_and_agent),
 		cmocka_unit_test(test_alerts_bounded_and_acknowledged),
+		cmocka_unit_test(test_alert_history_and_acks),
+		cmocka_unit_test(test_unknown_since_the_loss),
 		cmocka_unit_test(test_log_follow_pause_scroll),
 		cmocka_unit_test(test_log_filter_and_search),
 		cmocka_unit_test(test_log_bounded_and_history),

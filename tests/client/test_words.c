@@ -204,6 +204,26 @@ static void test_exit_codes(void **state)
 	assert_int_equal(client_exit_for(SL_RESULT_ERROR, SL_REASON_INTERNAL_ERROR), 8);
 }
 
+/* Log details read by people: no command sequence numbers, no "use N",
+ * and an alert's source only when it is an address. */
+static void test_log_details_and_sources(void **state)
+{
+	char buf[160];
+
+	(void)state;
+	assert_string_equal(words_log_detail("seq 1796400545087, state LOCKED, door closed", buf,
+			sizeof(buf)), "state LOCKED, door closed");
+	assert_string_equal(words_log_detail("uptime 5, commands 2, refused 0, seq 42", buf,
+			sizeof(buf)), "uptime 5, commands 2, refused 0");
+	assert_string_equal(words_log_detail("use 1", buf, sizeof(buf)), "unlock number 1");
+	assert_string_equal(words_log_detail("useful seq 12x", buf, sizeof(buf)),
+			"useful seq 12x");
+	assert_string_equal(words_log_detail("", buf, sizeof(buf)), "");
+	assert_string_equal(words_alert_source("lockReq"), "");
+	assert_string_equal(words_alert_source("health"), "");
+	assert_string_equal(words_alert_source("192.0.2.7"), "192.0.2.7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_admin_words),
 		cmocka_unit_test(test_timeout_sentence),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_log_details_and_sources),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "admin_ops.h"
 #include "channel.h"
+#include "alert_ops.h"
 #include "intrusion.h"
 #include "pipeline.h"
 #include "relay.h"
@@ -176,6 +177,9 @@ struct admin_op {
 
 static const struct admin_op ops[] = {
 	{"alert-test", op_alert_test},
+	{"alert-ack", alert_ops_ack},
+	{"alert-ack-all", alert_ops_ack_all},
+	{"alert-list", alert_ops_list},
 	{"health-check", op_health_check},
 	{"lock-reset", op_lock_reset},
 	{"lockout-reset", op_lockout_reset},

@@ -20,6 +20,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "channel.h"
+#include "alerts.h"
 #include "health.h"
 #include "mqtt.h"
 #include "pipeline.h"
@@ -150,6 +151,12 @@ enum agent_exit agent_init(struct agent *a, const struct agent_settings *set)
 	snprintf(a->users_path, sizeof(a->users_path), "%s/users.json", set->state_dir);
 	snprintf(a->state_path, sizeof(a->state_path), "%s/state.json", set->state_dir);
 	snprintf(a->audit_path, sizeof(a->audit_path), "%s/audit", set->state_dir);
+	{
+		char path[SL_PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/alerts.json", set->state_dir);
+		a->alerts = alerts_open(path);
+	}
 	a->nlocks = set->locks.count;
 	for (size_t i = 0; i < a->nlocks; i++) {
 		struct lock_ctx *l = &a->locks[i];
@@ -222,6 +229,7 @@ void agent_finish(struct agent *a)
 	channel_finish(a);
 	inbox_clear(&a->inbox);
 	report_finish(a);
+	alerts_close(a->alerts);
 	audit_close(a->audit);
 	user_store_destroy(a->users);
 	state_finish(&a->st);
@@ -565,6 +573,7 @@ enum agent_exit agent_run(struct agent *a)
 			deadline = a->space_checked + 1000;
 		deadline = budget_tick(a, now, deadline);
 		deadline = channel_next_deadline(a, deadline);
+		deadline = alerts_next_deadline(a->alerts, deadline);
 		if (a->st.dirty && a->saved_at + a->set.checkpoint_interval * 1000 < deadline)
 			deadline = a->saved_at + a->set.checkpoint_interval * 1000;
 		for (size_t i = 0; i < a->nlocks; i++) {
@@ -612,6 +621,7 @@ enum agent_exit agent_run(struct agent *a)
 		}
 		report_flush(a, time_mono_ms());
 		agent_checkpoint(a, time_mono_ms());
+		alerts_checkpoint(a->alerts, time_mono_ms());
 	}
 	sl_log(SL_LOG_NOTICE, "shutting down");
 	budget_finish(a);

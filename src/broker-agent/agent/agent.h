@@ -73,6 +73,7 @@ struct lock_ctx {
 
 struct mqtt_link;
 struct channel_set;
+struct alert_history;
 
 /* An audit line waiting to be published on the log topic (report.h). */
 struct log_out {
@@ -150,6 +151,7 @@ struct agent {
 	bool clock_known;
 	int64_t clock_stepped_at;       /* monotonic ms; 0 = never */
 	struct channel_set *channels;   /* alert channels (channel.h) */
+	struct alert_history *alerts;   /* recent alerts and acks (alerts.h) */
 };
 
 /* Build the context from settings: load keys, users, state and the audit

@@ -8,6 +8,7 @@
 #include "smartlock/log.h"
 #include "smartlock/timeutil.h"
 #include "channel.h"
+#include "alert_ops.h"
 #include "mqtt.h"
 #include "auditgap.h"
 #include "report.h"
@@ -200,6 +201,7 @@ void report_alert(struct agent *a, enum sl_alert_kind kind, const char *lock,
 	proto_sanitize_text(al.source);
 	al.until = until;
 	al.time = time_now_ms();
+	alert_ops_record(a, &al, lock);
 	sl_log(kind == SL_ALERT_LOCK_ONLINE || kind == SL_ALERT_LOCKOUT_CLEARED ?
 			SL_LOG_NOTICE : SL_LOG_WARNING, "alert %s%s%s: %s",
 			proto_alert_name(kind), lock ? " on " : "", lock ? lock : "", al.msg);

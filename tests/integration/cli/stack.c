@@ -194,6 +194,33 @@ int stack_setup(struct stack *s, const char *agent_extra, const char *lockd_extr
 	return 0;
 }
 
+int stack_add_lock(struct stack *s, const char *id)
+{
+	char path[HARNESS_PATH_MAX + 64], hex[SL_KEY_HEX + 2], *conf, *at, *text = NULL;
+	struct sl_key key;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/keys/%s.key", s->dir, id);
+	if (sign_key_generate(&key) != SL_OK || sign_key_to_hex(&key, hex, sizeof(hex)) != SL_OK)
+		return -1;
+	strcat(hex, "\n");
+	if (harness_write_file(path, hex, 0600) != 0)
+		return -1;
+	conf = harness_read_file(s->agent_conf);
+	at = conf ? strstr(conf, "locks = " STACK_LOCK "\n") : NULL;
+	if (!at) {
+		free(conf);
+		return -1;
+	}
+	at += strlen("locks = " STACK_LOCK);
+	*at = '\0';
+	rc = asprintf(&text, "%s,%s\n%s", conf, id, at + 1) < 0 ? -1 :
+			harness_write_file(s->agent_conf, text, 0600);
+	free(text);
+	free(conf);
+	return rc;
+}
+
 static int start(struct stack *s, struct harness_proc *p, const char *rel, const char *conf,
 		const char *name, char *log, size_t log_size, const char *ready)
 {

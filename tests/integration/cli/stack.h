@@ -50,6 +50,9 @@ bool stack_programs_built(void);
 /* Directory, broker, user store, lock key, configs (extra lines appended;
  * NULL for none) and enrolment files. Starts nothing else. 0 or -1. */
 int stack_setup(struct stack *s, const char *agent_extra, const char *lockd_extra);
+/* After stack_setup(), before the agent starts: the agent also serves
+ * lock id (its key in the keys directory; no lockd runs for it). 0 or -1. */
+int stack_add_lock(struct stack *s, const char *id);
 /* Start the agent / lockd and wait for their ready lines. 0 or -1. */
 int stack_start_agent(struct stack *s);
 int stack_start_lockd(struct stack *s);

@@ -24,10 +24,12 @@
 #include "tmux.h"
 
 #define SHOW_MS 10000           /* the screen should show it by then */
+#define FIRST_RECORD "agent        start"   /* the log line of audit record #1 */
 
 struct tf {
 	struct stack s;
 	struct tmux tm;
+	struct tmux tm2;                /* a second console */
 	struct harness_proc dbus, mock;
 	bool dbus_on, mock_on;
 	char bus[HARNESS_PATH_MAX];
@@ -58,6 +60,7 @@ static int teardown(void **state)
 	struct tf *f = *state;
 
 	tmux_stop(&f->tm);
+	tmux_stop(&f->tm2);
 	if (f->mock_on)
 		harness_proc_stop(&f->mock, SIGTERM, 5000);
 	if (f->dbus_on)
@@ -67,9 +70,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Start the console for user in a cols x rows tmux window. extra_env and
- * extra_args may be NULL. */
-static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
+/* Start the console for user in a cols x rows window of tmux tm.
+ * extra_env and extra_args may be NULL. */
+static void start_tui_in(struct tf *f, struct tmux *tm, enum stack_user u, int cols, int rows,
 		const char *const *extra_env, const char *const *extra_args)
 {
 	char exe[HARNESS_PATH_MAX], enrol[HARNESS_PATH_MAX];
@@ -94,7 +97,14 @@ static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
 	for (size_t i = 0; extra_env && extra_env[i] && e < 23; i++)
 		env[e++] = extra_env[i];
 	env[e] = NULL;
-	assert_int_equal(tmux_start(&f->tm, f->s.dir, cols, rows, argv, env), 0);
+	assert_int_equal(tmux_start(tm, f->s.dir, cols, rows, argv, env), 0);
+}
+
+/* The same in the test's first console. */
+static void start_tui(struct tf *f, enum stack_user u, int cols, int rows,
+		const char *const *extra_env, const char *const *extra_args)
+{
+	start_tui_in(f, &f->tm, u, cols, rows, extra_env, extra_args);
 }
 
 static void see(struct tf *f, const char *text)
@@ -173,8 +183,13 @@ static void test_owner_unlocks_and_sees_unlocked(void **state)
 	see(f, "Granted: the door is unlocked.");
 	see(f, "State: UNLOCKED");
 	see(f, "By owner");
-	/* the audit record of it, live in the log panel */
+	/* the audit record of it, live in the log panel, in words: no command
+	 * sequence numbers, no "use 1" */
 	see(f, "granted");
+	see(f, "unlock number");
+	see(f, "state UNLOCKED");
+	assert_false(screen_has(f, "seq 17"));
+	assert_false(screen_has(f, "use 1"));
 	keys(f, "l");
 	see(f, "Granted: the door is locked.");
 	see(f, "State: LOCKED");
@@ -231,6 +246,311 @@ static void test_failed_attempts_raise_an_alert(void **state)
 	see(f, "Lockout");
 }
 
+/* Three failed unlocks with the resident's name and a wrong key: a
+ * lockout alert. */
+static void trip_lockout(struct tf *f)
+{
+	char bad[HARNESS_PATH_MAX + 16];
+	struct sl_key wrong;
+
+	snprintf(bad, sizeof(bad), "%s/mallory.enrol", f->s.dir);
+	assert_int_equal(sign_key_generate(&wrong), SL_OK);
+	assert_int_equal(stack_write_enrol(&f->s, bad, "resident", SL_ROLE_RESIDENT, &wrong), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(stack_ctl(&f->s, (const char *const[]){"--enrol", bad, "unlock",
+				NULL}, 30000, NULL, NULL), 1);
+}
+
+static void test_alert_history_shared_by_consoles(void **state)
+{
+	struct tf *f = *state;
+	char audit[HARNESS_PATH_MAX + 16];
+
+	/* the alert was raised while no console was open */
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "Alerts (1 unacknowledged)");
+	see(f, "Lockout");
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	/* acknowledged in one console, it is acknowledged in the other */
+	keys(f, "Tab");
+	keys(f, "a");
+	see(f, "Done: alert acknowledged.");
+	see(f, "Alerts (1)");
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1)", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_gone(&f->tm2, "unacknowledged", SHOW_MS), 0);
+	/* the agent audited it and keeps it across its restart */
+	snprintf(audit, sizeof(audit), "%s/audit/audit.log", f->s.state_dir);
+	assert_int_equal(harness_wait_file_contains(audit, "\"alert-ack\"", SHOW_MS), 0);
+	tmux_stop(&f->tm2);
+	harness_proc_stop(&f->s.agent, SIGTERM, 5000);
+	f->s.agent_running = false;
+	assert_int_equal(stack_start_agent(&f->s), 0);
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Lockout", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1)", SHOW_MS), 0);
+	/* a new alert, then A in the second console clears it in the first */
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	see(f, "Alerts (1 unacknowledged)");
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	assert_int_equal(tmux_keys(&f->tm2, "A", false), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Done: alerts acknowledged.", SHOW_MS), 0);
+	assert_int_equal(tmux_wait_gone(&f->tm, "unacknowledged", SHOW_MS), 0);
+}
+
+/* ---- honest state ---- */
+
+static void test_broker_lost_shows_unknown(void **state)
+{
+	struct tf *f = *state;
+	int64_t t0;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	see(f, "answering");
+	t0 = time_mono_ms();
+	harness_broker_stop(&f->s.broker);
+	/* at once (well within a heartbeat), not minutes of "all is well" */
+	see(f, "Unknown since");
+	see(f, "Last known: LOCKED at");
+	see(f, "unknown since");
+	assert_true(time_mono_ms() - t0 < 5000);
+	assert_false(screen_has(f, "State: LOCKED"));
+	assert_false(screen_has(f, "answering"));
+	assert_false(screen_has(f, "online, up"));
+	/* back: the live view returns and the old message is gone */
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	see(f, "State: LOCKED");
+	assert_int_equal(tmux_wait_gone(&f->tm, "Unknown since", SHOW_MS), 0);
+}
+
+static void test_offline_lock_drawn_offline(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	see(f, "Lock offline since");
+	see(f, "Last known: LOCKED at");
+	/* the big letters say it too: the F of OFFLINE, not the K of LOCKED */
+	see(f, "\u2588\u2580\u2580 \u2588\u2580\u2580");
+	assert_false(screen_has(f, "State: LOCKED"));
+}
+
+static void test_starts_before_the_broker(void **state)
+{
+	struct tf *f = *state;
+
+	harness_broker_stop(&f->s.broker);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	/* a console at once, saying what it waits for and why */
+	see(f, "smartlock");
+	see(f, "cannot connect to the broker");
+	see(f, "retrying");
+	see(f, "Unknown since");
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	see(f, "State: LOCKED");
+	assert_false(screen_has(f, "cannot connect to the broker"));
+}
+
+/* ---- details, prompts, help and messages ---- */
+
+static void test_enter_opens_the_whole_record(void **state)
+{
+	struct tf *f = *state;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "Lockout");
+	/* the log's newest line, whole */
+	see(f, "alert-list");
+	keys(f, "Enter");
+	see(f, "Audit record");
+	see(f, "Record number");
+	see(f, "Esc Back");
+	keys(f, "Escape");
+	see(f, "Log (following");
+	/* an alert, whole: the end of its sentence, cut on the dashboard */
+	keys(f, "Tab");
+	keys(f, "Enter");
+	see(f, "Acknowledged");
+	see(f, "no (a acknowledges it)");
+	see(f, "front-door");
+	assert_false(screen_has(f, "Log (following"));
+	keys(f, "Escape");
+	see(f, "Alerts (1 unacknowledged)");
+}
+
+static void test_prompts_and_messages(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	/* p and A say what they did */
+	keys(f, "p");
+	see(f, "Log paused");
+	keys(f, "p");
+	see(f, "Log following the newest records.");
+	keys(f, "A");
+	see(f, "No unacknowledged alerts.");
+	/* a second search starts empty */
+	keys(f, "/");
+	type(f, "granted");
+	keys(f, "Enter");
+	see(f, "search: granted");
+	keys(f, "/");
+	see(f, "Search log:");
+	assert_false(screen_has(f, "Search log: granted"));
+	keys(f, "Escape");
+	/* a refused answer stays in the prompt with the reason beside it */
+	keys(f, "U");
+	see(f, "Users of");
+	keys(f, "a");
+	see(f, "New guest's name:");
+	type(f, "gina");
+	keys(f, "Enter");
+	see(f, "Valid from");
+	type(f, "someday");
+	keys(f, "Enter");
+	see(f, "From: YYYY-MM-DD HH:MM");
+	see(f, "Valid from (YYYY-MM-DD HH:MM; empty = now): someday");
+	keys(f, "Escape");
+	see(f, "Adding a guest cancelled.");
+	keys(f, "Escape");
+	/* "not connected" is old news once the connection is back */
+	harness_broker_stop(&f->s.broker);
+	see(f, "Unknown since");
+	keys(f, "l");
+	see(f, "Not connected to the broker");
+	assert_int_equal(harness_broker_restart(&f->s.broker), 0);
+	see(f, "broker: connected");
+	assert_int_equal(tmux_wait_gone(&f->tm, "Not connected", SHOW_MS), 0);
+}
+
+static void test_help_by_task_fits_and_scrolls(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	keys(f, "?");
+	see(f, "Help for owner");
+	see(f, "The door");
+	see(f, "unlock the door (asks first)");
+	see(f, "Esc Back");
+	/* more than a screen: it scrolls to the end */
+	assert_false(screen_has(f, "closes this help"));
+	keys(f, "End");
+	see(f, "closes this help");
+	keys(f, "Home");
+	see(f, "The door");
+	keys(f, "Escape");
+	see(f, "State: LOCKED");
+}
+
+static void test_users_screen_fits_80_columns(void **state)
+{
+	struct tf *f = *state;
+	char *screen;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	keys(f, "U");
+	see(f, "LOCKOUT");
+	see(f, "resident");
+	/* the resident's lockout, and the whole key bar */
+	see(f, "until ");
+	see(f, "Esc Back");
+	screen = tmux_capture(&f->tm, false);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "USES"));
+	free(screen);
+	/* the rest of a user is one Enter away, and Esc comes back */
+	keys(f, "Down");
+	keys(f, "Enter");
+	see(f, "Schedule");
+	see(f, "Locked out");
+	keys(f, "Escape");
+	see(f, "LOCKOUT");
+	keys(f, "Escape");
+	see(f, "State: LOCKED");
+}
+
+static int setup_two_locks(void **state)
+{
+	struct tf *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(stack_setup(&f->s, NULL, NULL), 0);
+	assert_int_equal(stack_add_lock(&f->s, "back-door"), 0);
+	assert_int_equal(stack_start_agent(&f->s), 0);
+	assert_int_equal(stack_start_lockd(&f->s), 0);
+	assert_int_equal(stack_wait_online(&f->s, true), 0);
+	*state = f;
+	return 0;
+}
+
+static void test_two_lock_site_switches_locks(void **state)
+{
+	struct tf *f = *state;
+
+	trip_lockout(f);
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	/* the agent told the owner's console of both locks */
+	see(f, "front-door 1/2 [ ]");
+	see(f, "State: LOCKED");
+	/* each alert line says which lock it is about */
+	see(f, "Lockout            front-door");
+	keys(f, "]");
+	see(f, "back-door 2/2 [ ]");
+	see(f, "Lock back-door");
+	assert_false(screen_has(f, "State: LOCKED"));
+	see(f, "Lockout            front-door");
+	keys(f, "[");
+	see(f, "front-door 1/2 [ ]");
+	see(f, "State: LOCKED");
+}
+
+/* The README's picture: a guest refused, a stranger's failed login, the
+ * owner's unlock, the log filtered to refusals. With TUI_SCREENSHOT=path
+ * the screen is also written there. */
+static void test_readme_screenshot(void **state)
+{
+	struct tf *f = *state;
+	char enrol[HARNESS_PATH_MAX];
+	const char *out = getenv("TUI_SCREENSHOT");
+	char *screen;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, NULL);
+	see(f, "State: LOCKED");
+	stack_enrol(&f->s, STACK_GUEST, enrol, sizeof(enrol));
+	assert_int_equal(stack_ctl(&f->s, (const char *const[]){"--enrol", enrol, "unlock",
+			NULL}, 30000, NULL, NULL), 1);
+	/* one more failure would lock the site out for all but owners */
+	publish(f, SL_TOPIC_LOGIN_FAILED, "{\"v\":1,\"user\":\"mallory\",\"addr\":"
+			"\"192.0.2.7\",\"reason\":\"unknown-user\",\"time\":1}", false);
+	see(f, "Alerts (1 unacknowledged)");
+	keys(f, "u");
+	keys(f, "y");
+	see(f, "Granted: the door is unlocked.");
+	see(f, "State: UNLOCKED");
+	keys(f, "f");
+	see(f, "Log filter: denied/errors.");
+	see(f, "outside-window");
+	screen = tmux_capture(&f->tm, false);
+	assert_non_null(screen);
+	assert_non_null(strstr(screen, "Failed login"));
+	if (out)
+		assert_int_equal(harness_write_file(out, screen, 0644), 0);
+	free(screen);
+}
+
 /* ---- roles ---- */
 
 static void test_resident_has_no_users_screen(void **state)
@@ -244,12 +564,16 @@ static void test_resident_has_no_users_screen(void **state)
 	assert_false(screen_has(f, "Users"));
 	assert_false(screen_has(f, "Log ("));
 	keys(f, "U");
+	see(f, "U is for owners only.");
 	keys(f, "h");
+	see(f, "h is for owners only.");
 	keys(f, "R");
 	keys(f, "?");
-	see(f, "Keys for resident");
-	assert_false(screen_has(f, "users:"));
+	see(f, "Help for resident");
+	assert_false(screen_has(f, "People"));
 	assert_false(screen_has(f, "reset the lock"));
+	assert_false(screen_has(f, "The log"));
+	assert_false(screen_has(f, "log panel"));
 	keys(f, "Escape");
 	see(f, "State: LOCKED");
 	assert_false(screen_has(f, "Users of"));
@@ -337,18 +661,18 @@ static void test_older_history_and_maintenance(void **state)
 	/* the console shows only what arrives live (its own status request
 	 * may already be there); the old records are not on screen */
 	see(f, "State: LOCKED");
-	assert_false(screen_has(f, " #1 "));
+	assert_false(screen_has(f, FIRST_RECORD));
 	/* the health check's records arrive live */
 	keys(f, "h");
 	see(f, "Done: health check sent to the lock.");
 	see(f, "heartbeat");
-	assert_false(screen_has(f, " #1 "));
+	assert_false(screen_has(f, FIRST_RECORD));
 	/* scrolling back past the oldest record held asks the agent */
 	keys(f, "Up");
 	see(f, "Log (PAUSED");
-	for (int i = 0; i < 12 && !screen_has(f, " #1 "); i++)
+	for (int i = 0; i < 12 && !screen_has(f, FIRST_RECORD); i++)
 		keys(f, "PageUp");
-	see(f, " #1 ");
+	see(f, FIRST_RECORD);
 	keys(f, "End");
 	see(f, "Log (following");
 	/* and the lock reset, after a question */
@@ -383,7 +707,13 @@ static void test_resize_keeps_the_layout(void **state)
 	free(screen);
 	assert_true(ok);
 	assert_int_equal(tmux_resize(&f->tm, 70, 20), 0);
-	see(f, "smartlock needs 80x24; the terminal is 70x20.");
+	see(f, "Window 70x20:");
+	see(f, "needs 80x24.");
+	/* however narrow, the words are whole */
+	assert_int_equal(tmux_resize(&f->tm, 24, 10), 0);
+	see(f, "Window 24x10:");
+	see(f, "needs 80x24.");
+	see(f, "Enlarge, or q quits.");
 	assert_int_equal(tmux_resize(&f->tm, 80, 24), 0);
 	see(f, "State: LOCKED");
 	assert_false(screen_has(f, "needs 80x24"));
@@ -409,8 +739,15 @@ static void test_hostile_names_shown_harmlessly(void **state)
 			"\"time\":\"2026-11-22T01:02:03.456Z\",\"actor\":\"\\u001b]2;owned\\u0007x\","
 			"\"action\":\"unlock\",\"result\":\"denied\",\"reason\":\"\","
 			"\"detail\":\"\\u001b[2J\\u001b[31mred\\u202eevil\\u009b1m\"}", false);
+	/* and a name that looks like the owner's, with a zero-width space */
+	publish(f, "smartlock/" STACK_LOCK "/log", "{\"v\":1,\"seq\":1000000,"
+			"\"time\":\"2026-11-22T01:02:04.456Z\",\"actor\":\"own\\u200ber\","
+			"\"action\":\"unlock\",\"result\":\"denied\",\"reason\":\"\","
+			"\"detail\":\"zero\\u200bwidth\\u2066isolate\"}", false);
 	see(f, "?]2;owned?x");
 	see(f, "?[2J?[31mred?evil?1m");
+	see(f, "own?er");
+	see(f, "zero?width?isolate");
 	assert_int_equal(tmux_query(&f->tm, "#{pane_title}", title, sizeof(title)), 0);
 	assert_null(strstr(title, "owned"));
 	assert_null(strstr(title, "pwned"));
@@ -548,14 +885,16 @@ static void test_no_color_honoured(void **state)
 
 /* Run the console on a terminal with stderr to a file: nothing may reach
  * stdout (the terminal) when it cannot start. Returns its exit code. */
-static int run_failing(struct tf *f, const char *enrol, char **err)
+/* Run the console where it must fail; term (NULL: tmux's) is its TERM. */
+static int run_failing(struct tf *f, const char *enrol, const char *term, char **err)
 {
 	char exe[HARNESS_PATH_MAX], script[HARNESS_PATH_MAX + 64], errf[HARNESS_PATH_MAX];
 	char *screen;
 	int rc;
 
 	snprintf(errf, sizeof(errf), "%.400s/tui.err", f->s.dir);
-	snprintf(script, sizeof(script), "exec \"$0\" \"$@\" 2>'%s'", errf);
+	snprintf(script, sizeof(script), "%s%s exec \"$0\" \"$@\" 2>'%s'", term ? "TERM=" : "",
+			term ? term : "", errf);
 	assert_int_equal(tmux_start(&f->tm, f->s.dir, 80, 24, (char *const[]){"/bin/sh", "-c",
 			script, (char *)stack_tui_path(exe, sizeof(exe)), "--enrol", (char *)enrol,
 			NULL}, NULL), 0);
@@ -581,17 +920,18 @@ static void test_start_failures(void **state)
 	char *err;
 
 	snprintf(path, sizeof(path), "%s/none.enrol", f->s.dir);
-	assert_int_equal(run_failing(f, path, &err), 3);
+	assert_int_equal(run_failing(f, path, NULL, &err), 3);
 	assert_non_null(err);
 	assert_non_null(strstr(err, "smartlock-tui: no enrolment file at"));
 	assert_non_null(strstr(err, "none.enrol"));
 	free(err);
 
+	/* a terminal that cannot move the cursor is refused with the reason,
+	 * not started to a blank screen */
 	stack_enrol(&f->s, STACK_OWNER, path, sizeof(path));
-	harness_broker_stop(&f->s.broker);
-	assert_int_equal(run_failing(f, path, &err), 6);
+	assert_int_equal(run_failing(f, path, "dumb", &err), 2);
 	assert_non_null(err);
-	assert_non_null(strstr(err, "cannot connect to the broker"));
+	assert_non_null(strstr(err, "'dumb' cannot move the cursor"));
 	free(err);
 }
 
@@ -637,8 +977,8 @@ static void flood(struct tf *f, uint64_t first, uint64_t n, int rate)
 		snprintf(line, sizeof(line), "{\"v\":1,\"seq\":%llu,"
 				"\"time\":\"2026-11-22T01:02:03.456Z\",\"actor\":\"bot\","
 				"\"action\":\"heartbeat\",\"result\":\"%s\",\"reason\":\"\","
-				"\"detail\":\"burst\"}", (unsigned long long)(first + i),
-				i % 7 ? "ok" : "denied");
+				"\"detail\":\"burst %llu\"}", (unsigned long long)(first + i),
+				i % 7 ? "ok" : "denied", (unsigned long long)(first + i));
 		assert_int_equal(harness_client_publish_str(c, "smartlock/" STACK_LOCK "/log", line,
 				1, false), 0);
 		/* pace the load generator to the rate */
@@ -663,7 +1003,7 @@ static void test_stays_responsive_at_2000_events_per_second(void **state)
 	see(f, "State: LOCKED");
 	pid = tmux_pane_pid(&f->tm);
 	flood(f, 1000000, 10000, 2000);
-	see(f, "#1009999");
+	see(f, "burst 1009999");
 	before = rss_kb(pid);
 	/* keys answer at once in the middle of the next burst */
 	flood(f, 1010000, 2000, 2000);
@@ -674,7 +1014,7 @@ static void test_stays_responsive_at_2000_events_per_second(void **state)
 	flood(f, 1012000, 8000, 2000);
 	keys(f, "f");
 	keys(f, "f");
-	see(f, "#1019999");
+	see(f, "burst 1019999");
 	after = rss_kb(pid);
 	/* bounded: another 10,000 events did not grow the console */
 	fprintf(stderr, "# RSS %ld kB after 10k events, %ld kB after 20k\n", before, after);
@@ -844,6 +1184,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unlock_needs_confirmation, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_attempts_raise_an_alert, setup_up,
 				teardown),
+		cmocka_unit_test_setup_teardown(test_alert_history_shared_by_consoles, setup_up,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_broker_lost_shows_unknown, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_lock_drawn_offline, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_starts_before_the_broker, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_enter_opens_the_whole_record, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_prompts_and_messages, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_help_by_task_fits_and_scrolls, setup_up,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_users_screen_fits_80_columns, setup_up,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_readme_screenshot, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_resident_has_no_users_screen, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_guest_hears_why_in_plain_words, setup_up,
@@ -860,6 +1212,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stays_responsive_at_2000_events_per_second,
 				setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_desktop_notification_is_critical, setup_up,
+				teardown),
+	};
+	const struct CMUnitTest two_lock_tests[] = {
+		cmocka_unit_test_setup_teardown(test_two_lock_site_switches_locks, setup_two_locks,
 				teardown),
 	};
 	const struct CMUnitTest bare_tests[] = {
@@ -879,10 +1235,16 @@ int main(void)
 	}
 	setenv("TZ", "UTC", 1);
 	harness_init();
+	/* TUI_TEST=pattern runs only the tests whose names match (cmocka) */
+	if (getenv("TUI_TEST"))
+		cmocka_set_test_filter(getenv("TUI_TEST"));
 	rc = cmocka_run_group_tests_name("console without the agent", bare_tests, NULL, NULL);
 	if (stack_programs_built())
 		rc |= cmocka_run_group_tests_name("console on the real stack", stack_tests, NULL,
 				NULL);
+	if (stack_programs_built())
+		rc |= cmocka_run_group_tests_name("console on a site with two locks", two_lock_tests,
+				NULL, NULL);
 	if (stack_programs_built())
 		rc |= cmocka_run_group_tests_name("console on a site made by smartlockctl init",
 				site_tests, NULL, NULL);
