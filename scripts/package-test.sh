@@ -131,12 +131,11 @@ smartlockctl init /etc/smartlock --socket /run/mosquitto/smartlock.sock \
 ln -s lockd-front-door.conf /etc/smartlock/lockd.conf
 
 wait_for() { # seconds, description, command...
-	n=$(($1 * 10))
+	end=$(($(date +%s) + $1))
 	what=$2
 	shift 2
 	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || fail "timed out waiting for $what"
+		[ "$(date +%s)" -lt "$end" ] || fail "timed out waiting for $what"
 		sleep 0.1
 	done
 }
@@ -153,7 +152,8 @@ start_unit smartlock-agent
 start_unit smartlock-lockd
 owner="--enrol /etc/smartlock/owner.enrol"
 # shellcheck disable=SC2086
-wait_for 20 "the lock to come online" sh -c "smartlockctl $owner status | grep -q 'Lock: online'"
+wait_for 20 "the lock to come online" \
+	sh -c "timeout 5 smartlockctl $owner status | grep -q 'Lock: online'"
 
 step "smartlockctl unlock"
 # shellcheck disable=SC2086
