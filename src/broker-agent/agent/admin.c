@@ -176,10 +176,10 @@ struct admin_op {
 };
 
 static const struct admin_op ops[] = {
-	{"alert-test", op_alert_test},
 	{"alert-ack", alert_ops_ack},
 	{"alert-ack-all", alert_ops_ack_all},
 	{"alert-list", alert_ops_list},
+	{"alert-test", op_alert_test},
 	{"health-check", op_health_check},
 	{"lock-reset", op_lock_reset},
 	{"lockout-reset", op_lockout_reset},

@@ -550,9 +550,9 @@ static void assert_same_owner(const char *path, const struct stat *before)
  * sessions for what (disabled, changed). */
 static void wait_broker_saw(const struct fixture *f, const char *name, const char *what)
 {
-	char log[HARNESS_PATH_MAX + 16], line[128];
+	const char *log = f->s.mosquitto.log_path;
+	char line[128];
 
-	snprintf(log, sizeof(log), "%s/mosquitto.log", f->s.dir);
 	snprintf(line, sizeof(line), "sessions of \"%s\": account %s", name, what);
 	if (harness_wait_file_contains(log, line, STACK_WAIT) != 0) {
 		char *text = harness_read_file(log);
