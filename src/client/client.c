@@ -504,6 +504,8 @@ static int connect_once(struct sl_client *c, bool first)
 	if (c->state != CLIENT_REFUSED)
 		c->state = CLIENT_CONNECTING;
 	pthread_mutex_unlock(&c->mu);
+	/* the one place client_destroy() may cancel this thread */
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &cs);
 	if (!first)
 		rc = mosquitto_reconnect(c->mosq);
 	else if (c->enrol.socket[0])
@@ -511,9 +513,9 @@ static int connect_once(struct sl_client *c, bool first)
 	else
 		rc = mosquitto_connect(c->mosq, c->enrol.host, (int)c->enrol.port,
 				CLIENT_KEEPALIVE);
+	pthread_setcancelstate(cs, NULL);
 	if (rc == MOSQ_ERR_SUCCESS)
 		return rc;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
 	pthread_mutex_lock(&c->mu);
 	if (c->state == CLIENT_CONNECTING) {
 		c->state = CLIENT_DISCONNECTED;
@@ -528,7 +530,6 @@ static int connect_once(struct sl_client *c, bool first)
 		c->hopeless = true;
 	wake(c);
 	pthread_mutex_unlock(&c->mu);
-	pthread_setcancelstate(cs, NULL);
 	return rc;
 }
 
@@ -546,6 +547,10 @@ static void *net_main(void *arg)
 	int64_t delay = CLIENT_RECONNECT_MIN_S * 1000;
 	bool first = true;
 
+	/* cancelled only inside a blocking connect (connect_once): a cancel
+	 * anywhere in libmosquitto's loop would leave its state half changed
+	 * for mosquitto_destroy() */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	while (!stopping(c)) {
 		int rc = connect_once(c, first);
 

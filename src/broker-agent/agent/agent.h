@@ -68,6 +68,7 @@ struct lock_ctx {
 	bool offline_alerted;           /* its offline alert went out */
 	int64_t clock_skew;             /* its clock minus the agent's, ms */
 	bool skew_known, clock_alerted;
+	bool behind_once;               /* one heartbeat looked late: confirm it */
 	struct pending pending[PENDING_MAX];
 };
 

@@ -45,6 +45,14 @@ void clock_note_lock(struct agent *a, struct lock_ctx *l, int64_t lock_ms, int64
 
 	if (lock_ms <= 0)
 		return;
+	/* a heartbeat the broker kept for the agent while it was away (its
+	 * persistent session) arrives late and looks like a lock behind:
+	 * only the next one, on time, can say the lock's clock is slow */
+	if (lock_ms - wall < -SL_CLOCK_TOLERANCE_MAX && !l->behind_once) {
+		l->behind_once = true;
+		return;
+	}
+	l->behind_once = false;
 	l->clock_skew = lock_ms - wall;
 	l->skew_known = true;
 	if (llabs(l->clock_skew) <= SL_CLOCK_TOLERANCE_MAX) {

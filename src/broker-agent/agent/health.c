@@ -97,7 +97,10 @@ void health_heartbeat(struct agent *a, struct lock_ctx *l, const char *payload,
 		return;
 	}
 	agent_seq_past(a, l, hb.seq);
-	clock_note_lock(a, l, hb.time, time_now_ms());
+	/* a retained heartbeat is as old as the lock's last one: its time
+	 * says nothing of the lock's clock */
+	if (!retained)
+		clock_note_lock(a, l, hb.time, time_now_ms());
 	l->heartbeat = hb;
 	l->last_heartbeat = time_mono_ms();
 	l->interval_ms = (hb.interval > 0 ? hb.interval : a->set.heartbeat_interval) * 1000;
