@@ -282,7 +282,7 @@ struct bench_report {
 	char broker[768];               /* mosquitto version and settings */
 	char transport[256];
 	enum bench_transport mode;
-	char agent_fast[256];           /* agent settings of rows 2 and 4 */
+	char agent_fast[384];           /* agent settings of rows 2, 4 and 7 */
 	int rounds;                     /* rows 1 and 2 in turns; 0: row 1 alone or not run */
 	size_t flood_window;
 	int owner_interval_ms;

@@ -121,6 +121,20 @@ static void pause_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* One timed owner request (ns, -1 unanswered) into smp, counted as ok
+ * (granted) or lost; a lost one counts at the full wait, so p99 shows it. */
+static void owner_sample(struct bench_samples *smp, int64_t ns, const struct bench_answer *a,
+		size_t *ok, size_t *lost)
+{
+	if (ns < 0) {
+		(*lost)++;
+		ns = (int64_t)OWNER_TIMEOUT_MS * 1000000;
+	} else {
+		*ok += a->result == SL_RESULT_OK;
+	}
+	samples_add(smp, ns);
+}
+
 static void format_reasons(const struct flooder *f, char *out, size_t size)
 {
 	size_t len = 0;
@@ -175,16 +189,8 @@ int flood_measure(struct bench_stack *s, double seconds, size_t window,
 		goto out;
 	started = true;
 	while (time_mono_ns() - t_start < (int64_t)(seconds * 1e9) && !atomic_load(&f->failed)) {
-		int64_t ns = stack_owner_request(s, c, SL_ACTION_UNLOCK, OWNER_TIMEOUT_MS, &a);
-
-		/* an unanswered unlock counts at the full wait, so p99 shows it */
-		if (ns < 0) {
-			r->owner_lost++;
-			ns = (int64_t)OWNER_TIMEOUT_MS * 1000000;
-		} else {
-			r->owner_ok += a.result == SL_RESULT_OK;
-		}
-		samples_add(&smp, ns);
+		owner_sample(&smp, stack_owner_request(s, c, SL_ACTION_UNLOCK, OWNER_TIMEOUT_MS, &a),
+				&a, &r->owner_ok, &r->owner_lost);
 		if (stack_owner_request(s, c, SL_ACTION_LOCK, OWNER_TIMEOUT_MS, &a) < 0)
 			r->owner_lost++;
 		pause_ms(owner_interval_ms);
@@ -269,16 +275,9 @@ static void insider_owner(struct bench_stack *s, struct bench_client *c, struct 
 
 	while (time_mono_ns() - t_start < (int64_t)(seconds * 1e9) && !atomic_load(&f->failed)) {
 		int64_t t0 = time_mono_ms();
-		int64_t ns = stack_owner_request(s, c, smp->n % 2 ? SL_ACTION_LOCK :
-				SL_ACTION_UNLOCK, OWNER_TIMEOUT_MS, a);
 
-		if (ns < 0) {
-			r->owner_lost++;
-			ns = (int64_t)OWNER_TIMEOUT_MS * 1000000;
-		} else {
-			r->owner_ok += a->result == SL_RESULT_OK;
-		}
-		samples_add(smp, ns);
+		owner_sample(smp, stack_owner_request(s, c, smp->n % 2 ? SL_ACTION_LOCK :
+				SL_ACTION_UNLOCK, OWNER_TIMEOUT_MS, a), a, &r->owner_ok, &r->owner_lost);
 		if (time_mono_ms() < t0 + interval_ms)
 			pause_ms((int)(t0 + interval_ms - time_mono_ms()));
 	}

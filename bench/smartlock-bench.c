@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 	};
 	char root[HARNESS_PATH_MAX];
 	struct bench_agent_cfg fast = {0};
-	char fast_state[HARNESS_PATH_MAX + 32], fast_settings[256];
+	char fast_state[HARNESS_PATH_MAX + 32], fast_settings[256], insider_settings[256];
 	const char *stack_why = NULL;
 
 	if (parse_opts(argc, argv, &o) != 0)
@@ -541,7 +541,12 @@ int main(int argc, char **argv)
 			"fail_threshold = 100\nrequest_window = %lld\n", (long long)o.window_s);
 	snprintf(rep.agent_fast, sizeof(rep.agent_fast), "unlock_rate_max = 0 (rate rule off, "
 			"so the timed owner is never rate-limited), fail_threshold = 100 (the maximum), "
-			"request_window = %lld s; everything else default", (long long)o.window_s);
+			"request_window = %lld s; rows 2 and 4 also audit_aggregate_window = 0 (every "
+			"denial written, so that row 4 can find each); everything else default",
+			(long long)o.window_s);
+	/* row 7 measures the audit growth the product has: aggregation on */
+	snprintf(insider_settings, sizeof(insider_settings), "%s", fast_settings);
+	text_append(fast_settings, sizeof(fast_settings), NULL, "audit_aggregate_window = 0\n");
 
 	wire_request(&st, &rep.wire);
 	snprintf(fast_state, sizeof(fast_state), "%s/agent-state", st.dir);
@@ -606,7 +611,7 @@ int main(int argc, char **argv)
 	}
 
 	stack_destroy(&st, o.keep);
-	measure_insider(&o, root, fast_settings, &rep);
+	measure_insider(&o, root, insider_settings, &rep);
 	harness_cleanup();
 	if (o.quick)
 		printf("_Smoke run (--quick): sample sizes below the issue's; not a result._\n\n");
