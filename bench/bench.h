@@ -47,6 +47,7 @@ struct bench_endpoint {
 	const char *host;               /* else TCP */
 	int port;
 	bool nodelay;                   /* TCP_NODELAY on the client socket */
+	const char *user, *password;    /* set: log in (a stack with the plugin) */
 };
 
 typedef void (*bench_msg_fn)(void *arg, const char *topic,
@@ -78,6 +79,7 @@ void bench_client_destroy(struct bench_client *c);
 struct bench_user {
 	char name[SL_NAME_MAX + 1];
 	struct sl_key key;
+	char password[48];              /* broker login, with the plugin only */
 };
 
 /* One agent instance. */
@@ -115,11 +117,21 @@ struct bench_stack {
 	char agent_audit[HARNESS_PATH_MAX + 32];  /* audit dir of the running agent */
 	int agent_runs;                 /* numbers the agents' logs and confs */
 	int64_t owner_t;                /* last request time used by the owner */
+	bool plugin;                    /* smartlock_auth.so loaded, everyone logs in */
+	struct bench_user agent_account, lock_account;  /* their broker logins */
 };
 
 /* Make dir (under base, or $TMPDIR), users, keys; start the broker. 0/-1. */
 int stack_create(struct bench_stack *s, const char *base, const char *build_root,
 		enum bench_transport transport, bool nodelay, const char *broker_extra);
+/* The same with the smartlock_auth plugin loaded (its limits at their
+ * defaults) and a password file with the agent, the lock, the owner and
+ * the attacker, here a guest; every client of the stack logs in, and
+ * everything runs on the Unix socket. 0/-1. */
+int stack_create_plugin(struct bench_stack *s, const char *base, const char *build_root,
+		const char *broker_extra);
+/* An endpoint of the stack's socket logged in as u. */
+struct bench_endpoint stack_endpoint_as(const struct bench_stack *s, const struct bench_user *u);
 /* On SIGINT/SIGTERM/SIGHUP, stop s's children before dying. */
 void stack_catch_signals(struct bench_stack *s);
 /* Start smartlock-lockd (sim backend, zero actuation). 0 or -1. */
@@ -230,6 +242,22 @@ struct flood_result {
 	char reasons[160];              /* "bad-signature 1234, locked-out 5" */
 };
 
+/* Row 7: one guest floods open-loop against the plugin's limits. */
+struct insider_result {
+	bool ok;
+	char why[160];
+	double seconds;
+	uint64_t sent;                  /* flood messages the broker acknowledged */
+	uint64_t answered;              /* answers the guest got from the agent */
+	uint64_t dropped;               /* in the plugin's abuse reports */
+	int reports;
+	bool reports_complete;          /* a report came after the flood: all counted */
+	double steal_pct;               /* the machine's, flood and reports; -1 unknown */
+	long audit_bytes;               /* written for the flood: all but the owner's */
+	size_t owner_n, owner_ok, owner_lost;
+	int64_t owner_p50, owner_p99, owner_max;
+};
+
 struct memory_result {
 	bool agent_ok;
 	char agent_why[160];
@@ -254,7 +282,7 @@ struct bench_report {
 	char broker[768];               /* mosquitto version and settings */
 	char transport[256];
 	enum bench_transport mode;
-	char agent_fast[256];           /* agent settings of rows 2 and 4 */
+	char agent_fast[384];           /* agent settings of rows 2, 4 and 7 */
 	int rounds;                     /* rows 1 and 2 in turns; 0: row 1 alone or not run */
 	size_t flood_window;
 	int owner_interval_ms;
@@ -264,6 +292,9 @@ struct bench_report {
 	struct flood_result flood;
 	struct memory_result mem;
 	struct alert_result alert;
+	struct insider_result insider;
+	int insider_owner_ms;
+	char insider_broker[256];       /* the plugin and its limits */
 };
 
 /* Copy src into dst (size bytes), cutting it short if needed; append sep
@@ -306,6 +337,11 @@ int e2e_measure(struct bench_stack *s, size_t n, struct e2e_result *r);
 int wire_request(struct bench_stack *s, struct wire_result *w);
 int flood_measure(struct bench_stack *s, double seconds, size_t window,
 		int owner_interval_ms, struct flood_result *r);
+/* Row 7 on a stack made by stack_create_plugin() with its agent and
+ * lockd up: a guest floods for seconds while the owner sends a timed
+ * request (unlock and lock in turns) every owner_interval_ms. */
+int insider_measure(struct bench_stack *s, double seconds, int owner_interval_ms,
+		struct insider_result *r);
 int memory_agent_rss(struct bench_stack *s, size_t users, size_t locks, struct memory_result *r);
 /* Read key=value lines of bench/lockd-memory.sh's output. */
 int memory_lockd_parse(const char *path, struct memory_result *r);

@@ -127,6 +127,9 @@ struct bench_client *bench_client_connect(const struct bench_endpoint *ep,
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	if (ep->nodelay && !ep->socket_path)
 		mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+	if (ep->user && mosquitto_username_pw_set(c->mosq, ep->user, ep->password) !=
+			MOSQ_ERR_SUCCESS)
+		goto fail;
 	mosquitto_connect_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 	mosquitto_publish_callback_set(c->mosq, on_publish);

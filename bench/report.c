@@ -281,6 +281,46 @@ static void rows_alert(FILE *out, struct verdict *v, const struct alert_result *
 	row(out, "6", what, res, "p50 ≤ 5 ms", judge(v, true, a->p50 <= 5 * MS));
 }
 
+static void rows_insider(FILE *out, struct verdict *v, const struct bench_report *r)
+{
+	const struct insider_result *f = &r->insider;
+	char what[512], res[256];
+	double bps;
+
+	if (!f->ok) {
+		not_run(out, v, "7", "insider flood: owner's requests during it", f->why,
+				"p99 ≤ 20 ms");
+		not_run(out, v, "7", "insider flood: audit bytes written per second", f->why,
+				"≤ 10 KB/s");
+		return;
+	}
+	snprintf(what, sizeof(what), "insider flood: one guest publishing forged requests on its "
+			"own `lockReq` open-loop (as fast as the broker acknowledges, QoS 1, Unix socket) "
+			"for %.1f s, smartlock_auth.so loaded with its default limits", f->seconds);
+	snprintf(res, sizeof(res), "%s sent and acknowledged (%s /s); **%s dropped at the broker** (%d abuse "
+			"report(s) on `smartlock/_site/abuse`%s); %s answered by the agent (under the "
+			"limit); steal %.0f%%", num(f->sent),
+			num((unsigned long long)((double)f->sent / f->seconds + 0.5)), num(f->dropped),
+			f->reports, f->reports_complete ? "" : ", the last one not yet in",
+			num(f->answered), f->steal_pct);
+	row(out, "7", what, res, "-", "-");
+	snprintf(what, sizeof(what), "insider flood: owner's requests during it (n=%s, one every "
+			"%d ms, unlock and lock in turns, all timed; %s ok, %s unanswered after 5 s)",
+			num(f->owner_n), r->insider_owner_ms, num(f->owner_ok), num(f->owner_lost));
+	snprintf(res, sizeof(res), "p50 %s, **p99 %s**, max %s", t(f->owner_p50), t(f->owner_p99),
+			t(f->owner_max));
+	row(out, "7", what, res, "p99 ≤ 20 ms",
+			judge(v, true, f->owner_p99 <= 20 * MS && f->owner_ok == f->owner_n &&
+				f->owner_lost == 0));
+	bps = (double)f->audit_bytes / f->seconds;
+	snprintf(res, sizeof(res), "**%.0f B/s** (%s B over the flood and its abuse reports)",
+			bps, num((unsigned long long)(f->audit_bytes > 0 ? f->audit_bytes : 0)));
+	row(out, "7", "insider flood: audit bytes written per second for the guest (its "
+			"denials, the aggregated abuse record and alert, until the plugin's report is "
+			"audited; ÷ the flood's seconds)",
+			res, "≤ 10 KB/s", judge(v, true, bps <= 10240));
+}
+
 void text_copy(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
@@ -313,8 +353,12 @@ int report_print(FILE *out, struct bench_report *r)
 	fprintf(out, "- machine: %s\n", r->machine);
 	fprintf(out, "- broker: %s\n", r->broker);
 	fprintf(out, "- transport: %s\n", r->transport);
-	fprintf(out, "- agent, rows 2 and 4: %s; rows 5 and 6: the agent's defaults\n",
+	fprintf(out, "- agent, rows 2, 4 and 7: %s; rows 5 and 6: the agent's defaults\n",
 			r->agent_fast);
+	fprintf(out, "- row 7: a stack of its own, everyone on the Unix socket: the same broker "
+			"settings plus smartlock_auth.so (per-account limits at their defaults: people "
+			"5 msg/s burst 20, owners 20/s burst 100, 4 KB payloads, drops reported 10 s "
+			"after the first), every client logged in\n");
 	if (r->rounds > 1)
 		fprintf(out, "- rows 1 and 2 taken in turns: %d rounds, each measuring 1/%d of "
 				"row 1's and of row 2's samples, the agent and lockd up "
@@ -331,6 +375,7 @@ int report_print(FILE *out, struct bench_report *r)
 	rows_flood(out, &v, r);
 	rows_memory(out, &v, &r->mem);
 	rows_alert(out, &v, &r->alert);
+	rows_insider(out, &v, r);
 	fprintf(out, "\n%d target(s) missed or not measured.\n", v.missed);
 	return v.missed;
 }

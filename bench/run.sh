@@ -21,8 +21,15 @@ case ${1:-} in
 *) build=$1; shift ;;
 esac
 commands=100000
+massif=yes
+prev=""
 for a in "$@"; do
 	[ "$a" = --quick ] && commands=10000
+	# row 5 (the massif run, minutes) only when --rows asks for it
+	if [ "$prev" = --rows ]; then
+		case ",$a," in *,5,*) ;; *) massif=no ;; esac
+	fi
+	prev=$a
 done
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 
@@ -32,13 +39,14 @@ fi
 # only the programs the table runs: a part that does not build yet must not
 # stop the others being measured
 meson compile -C "$build" smartlock-bench >&2
-for t in smartlock-agent smartlock-lockd lockd-bench; do
+for t in smartlock-agent smartlock-lockd lockd-bench smartlock_auth; do
 	meson compile -C "$build" "$t" >&2 ||
 		echo "run.sh: $t did not build; its rows will say so" >&2
 done
 
 mem=""
-if [ -x "$src/bench/lockd-memory.sh" ] && [ -x "$build/src/lock/smartlock-lockd" ]; then
+if [ "$massif" = yes ] && [ -x "$src/bench/lockd-memory.sh" ] &&
+	[ -x "$build/src/lock/smartlock-lockd" ]; then
 	mem=$build/bench/lockd-memory.out
 	echo "run.sh: row 5: bench/lockd-memory.sh (valgrind massif)" >&2
 	# exit 1 means a lockd budget was missed: the numbers are still good

@@ -2,7 +2,8 @@
  * smartlock-agent, smartlock-lockd with a zero-time simulated bolt) and
  * prints one Markdown table: the broker and fdatasync floor, end-to-end
  * unlock latency and its overhead over the floor, wire sizes, a flood of
- * forged requests, memory, and alert latency. bench/run.sh is the usual
+ * forged requests, memory, alert latency, and an insider's flood against
+ * the smartlock_auth plugin's limits (on a second stack with the plugin). bench/run.sh is the usual
  * way in; run with --help for the knobs. */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #define BROKER_EXTRA_MAX 4096
 #define ROW(n) (1u << (n))
 #define SKIPPED "skipped (--rows)"
+/* row 7: the owner's pace, under the plugin's owner limit (20/s) */
+#define INSIDER_OWNER_MS 100
 
 struct opts {
 	const char *build_root;
@@ -125,7 +128,8 @@ static void usage(FILE *out)
 		"  --flood-window N (50; 0 = open loop, as fast as the broker acknowledges)\n"
 		"  --owner-interval-ms MS (10) --alert-n N (20)\n"
 		"  --users N (1000) --locks N (10) --request-window S (3600, rows 2 and 4)\n"
-		"  --rows LIST            measure only these rows, e.g. 1,2 (default 1,2,3,4,5,6)\n"
+		"  --rows LIST            measure only these rows, e.g. 1,2 (default 1,2,3,4,5,6,7)\n"
+		"                         (row 7 floods for --flood-seconds on a stack with the plugin)\n"
 		"  --rounds N (10)        rows 1 and 2 take turns N times, each measuring 1/N of\n"
 		"                         its samples, so that both see the same machine\n"
 		"  --quick                small numbers for a smoke run (not for results)\n"
@@ -157,7 +161,7 @@ static int parse_rows(const char *text, unsigned *rows)
 	for (char *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
 		int64_t n;
 
-		if (config_parse_int(r, 1, 6, &n) != SL_OK)
+		if (config_parse_int(r, 1, 7, &n) != SL_OK)
 			return -1;
 		*rows |= 1u << n;
 	}
@@ -220,7 +224,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_QUICK: o->quick = true; break;
 		case OPT_ROWS:
 			if (parse_rows(optarg, &o->rows) != 0) {
-				fprintf(stderr, "smartlock-bench: --rows: expected row numbers 1-6 "
+				fprintf(stderr, "smartlock-bench: --rows: expected row numbers 1-7 "
 						"separated by commas\n");
 				return -1;
 			}
@@ -444,6 +448,41 @@ static void measure_floor_e2e(struct bench_stack *st, const struct opts *o,
 	rep->rounds = (o->rows & ROW(1)) ? (int)o->rounds : 0;
 }
 
+/* Row 7 on a stack of its own: the broker with the smartlock_auth plugin
+ * (its limits at their defaults), the agent with settings, lockd. */
+static void measure_insider(const struct opts *o, const char *root, const char *settings,
+		struct bench_report *rep)
+{
+	static struct bench_stack st;
+	struct bench_agent_cfg cfg = {0};
+	char state[HARNESS_PATH_MAX + 32];
+
+	rep->insider_owner_ms = INSIDER_OWNER_MS;
+	if (!(o->rows & ROW(7))) {
+		text_copy(rep->insider.why, sizeof(rep->insider.why), SKIPPED);
+		return;
+	}
+	say("row 7: insider flood (a stack with the smartlock_auth plugin)");
+	stack_catch_signals(&st);
+	if (stack_create_plugin(&st, o->dir, root,
+			o->broker_extra[0] ? o->broker_extra : NULL) != 0) {
+		text_copy(rep->insider.why, sizeof(rep->insider.why),
+				"cannot start mosquitto with smartlock_auth.so (--keep, broker log)");
+		stack_destroy(&st, o->keep);
+		return;
+	}
+	snprintf(state, sizeof(state), "%s/agent-state", st.dir);
+	cfg.state_dir = state;
+	cfg.settings = settings;
+	if (!st.have_agent || !st.have_lockd || stack_start_lockd(&st) != 0 ||
+			stack_start_agent(&st, &cfg) != 0)
+		text_copy(rep->insider.why, sizeof(rep->insider.why),
+				"the agent or lockd did not start with the plugin (--keep, logs)");
+	else
+		insider_measure(&st, (double)o->flood_seconds, INSIDER_OWNER_MS, &rep->insider);
+	stack_destroy(&st, o->keep);
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench_report rep;
@@ -452,11 +491,11 @@ int main(int argc, char **argv)
 		.rtt_n = 5000, .sync_n = 1000, .e2e_n = 5000, .flood_seconds = 10,
 		.flood_window = 50, .owner_interval_ms = 10, .alert_n = 20,
 		.users = 1000, .locks = 10, .window_s = 3600, .rounds = 10,
-		.rows = 0x7e,   /* rows 1-6 */
+		.rows = 0xfe,   /* rows 1-7 */
 	};
 	char root[HARNESS_PATH_MAX];
 	struct bench_agent_cfg fast = {0};
-	char fast_state[HARNESS_PATH_MAX + 32], fast_settings[256];
+	char fast_state[HARNESS_PATH_MAX + 32], fast_settings[256], insider_settings[256];
 	const char *stack_why = NULL;
 
 	if (parse_opts(argc, argv, &o) != 0)
@@ -502,7 +541,12 @@ int main(int argc, char **argv)
 			"fail_threshold = 100\nrequest_window = %lld\n", (long long)o.window_s);
 	snprintf(rep.agent_fast, sizeof(rep.agent_fast), "unlock_rate_max = 0 (rate rule off, "
 			"so the timed owner is never rate-limited), fail_threshold = 100 (the maximum), "
-			"request_window = %lld s; everything else default", (long long)o.window_s);
+			"request_window = %lld s; rows 2 and 4 also audit_aggregate_window = 0 (every "
+			"denial written, so that row 4 can find each); everything else default",
+			(long long)o.window_s);
+	/* row 7 measures the audit growth the product has: aggregation on */
+	snprintf(insider_settings, sizeof(insider_settings), "%s", fast_settings);
+	text_append(fast_settings, sizeof(fast_settings), NULL, "audit_aggregate_window = 0\n");
 
 	wire_request(&st, &rep.wire);
 	snprintf(fast_state, sizeof(fast_state), "%s/agent-state", st.dir);
@@ -567,6 +611,7 @@ int main(int argc, char **argv)
 	}
 
 	stack_destroy(&st, o.keep);
+	measure_insider(&o, root, insider_settings, &rep);
 	harness_cleanup();
 	if (o.quick)
 		printf("_Smoke run (--quick): sample sizes below the issue's; not a result._\n\n");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "smartlock/passwd.h"
 #include "smartlock/protocol.h"
 #include "smartlock/timeutil.h"
 #include "smartlock/userstore.h"
@@ -50,7 +51,8 @@ int stack_write_users(struct bench_stack *s, const char *path, size_t extra)
 	if (!st)
 		return -1;
 	if (add_user(st, s->owner.name, SL_ROLE_OWNER, &s->owner.key) != 0 ||
-			add_user(st, s->attacker.name, SL_ROLE_RESIDENT, &s->attacker.key) != 0)
+			add_user(st, s->attacker.name,
+				s->plugin ? SL_ROLE_GUEST : SL_ROLE_RESIDENT, &s->attacker.key) != 0)
 		goto out;
 	for (size_t i = 1; i <= extra; i++) {
 		struct sl_key k;
@@ -129,21 +131,26 @@ static void show_tail(const char *log)
 	free(text);
 }
 
-static void broker_lines(const struct bench_stack *s, FILE *f)
+/* Where (and, with the plugin, as whom) a daemon connects. */
+static void broker_lines(const struct bench_stack *s, FILE *f, const struct bench_user *as)
 {
+	if (s->plugin)
+		fprintf(f, "broker_user = %s\nbroker_password = %s\n", as->name, as->password);
 	if (s->progs_on_socket)
 		fprintf(f, "broker_socket = %s\n", s->broker.socket_path);
 	else
 		fprintf(f, "broker_host = 127.0.0.1\nbroker_port = %d\n", s->broker.port);
 }
 
-int stack_create(struct bench_stack *s, const char *base, const char *build_root,
-		enum bench_transport transport, bool nodelay, const char *broker_extra)
+/* The run directory, the users and keys; no broker yet. 0/-1. */
+static int stack_prepare(struct bench_stack *s, const char *base, const char *build_root,
+		enum bench_transport transport, bool nodelay, bool plugin)
 {
 	memset(s, 0, sizeof(*s));
 	s->transport = transport;
 	s->progs_on_socket = transport != BENCH_TCP;
 	s->nodelay = nodelay;
+	s->plugin = plugin;
 	snprintf(s->lock, sizeof(s->lock), "%s", SL_DEFAULT_LOCK);
 	snprintf(s->build_root, sizeof(s->build_root), "%s", build_root);
 	snprintf(s->agent_bin, sizeof(s->agent_bin), "%s/src/broker-agent/agent/smartlock-agent",
@@ -180,21 +187,104 @@ int stack_create(struct bench_stack *s, const char *base, const char *build_root
 	if (stack_write_users(s, s->users_json, 0) != 0 ||
 			stack_write_lock_keys(s, s->keys_dir, s->lock) != 0)
 		return -1;
-	/* the harness allows anonymous clients only when given no extra conf */
-	{
-		char extra[4200] = "allow_anonymous true\n";
+	return 0;
+}
 
-		if (broker_extra)
-			text_append(extra, sizeof(extra), NULL, broker_extra);
-		if (harness_broker_start(&s->broker, s->dir, extra) != 0)
-			return -1;
-	}
+/* Start the broker with head, then broker_extra, in its config. 0/-1. */
+static int stack_broker(struct bench_stack *s, const char *head, const char *broker_extra)
+{
+	char extra[4800];
+
+	text_copy(extra, sizeof(extra), head);
+	if (broker_extra)
+		text_append(extra, sizeof(extra), NULL, broker_extra);
+	if (harness_broker_start(&s->broker, s->dir, extra) != 0)
+		return -1;
 	s->unix_ep.socket_path = s->broker.socket_path;
 	s->tcp_ep.host = "127.0.0.1";
 	s->tcp_ep.port = s->broker.port;
-	s->tcp_ep.nodelay = nodelay;
-	s->ep = transport == BENCH_UNIX ? s->unix_ep : s->tcp_ep;
+	s->tcp_ep.nodelay = s->nodelay;
+	s->ep = s->transport == BENCH_UNIX ? s->unix_ep : s->tcp_ep;
 	return 0;
+}
+
+int stack_create(struct bench_stack *s, const char *base, const char *build_root,
+		enum bench_transport transport, bool nodelay, const char *broker_extra)
+{
+	if (stack_prepare(s, base, build_root, transport, nodelay, false) != 0)
+		return -1;
+	/* the harness allows anonymous clients only when given no extra conf */
+	return stack_broker(s, "allow_anonymous true\n", broker_extra);
+}
+
+/* Give u a fresh password and a line of role in pf. 0/-1. */
+static int add_account(struct passwd_file *pf, struct bench_user *u, enum sl_passwd_role role)
+{
+	struct sl_passwd_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "%s", u->name);
+	e.role = role;
+	e.enabled = true;
+	e.alerts = role == SL_PW_OWNER;
+	if (passwd_generate(u->password, sizeof(u->password)) != SL_OK ||
+			passwd_hash(u->password, e.hash, sizeof(e.hash)) != SL_OK)
+		return -1;
+	return passwd_set(pf, &e) == SL_OK ? 0 : -1;
+}
+
+/* The plugin's password file at path: the daemons and the two people. */
+static int write_passwd(struct bench_stack *s, const char *path)
+{
+	struct passwd_file *pf = passwd_create();
+	int rc = -1;
+
+	snprintf(s->agent_account.name, sizeof(s->agent_account.name), "agent");
+	snprintf(s->lock_account.name, sizeof(s->lock_account.name), "%s", s->lock);
+	if (pf && add_account(pf, &s->agent_account, SL_PW_AGENT) == 0 &&
+			add_account(pf, &s->lock_account, SL_PW_LOCK) == 0 &&
+			add_account(pf, &s->owner, SL_PW_OWNER) == 0 &&
+			add_account(pf, &s->attacker, SL_PW_GUEST) == 0 &&
+			passwd_save(pf, path) == SL_OK)
+		rc = 0;
+	passwd_destroy(pf);
+	return rc;
+}
+
+int stack_create_plugin(struct bench_stack *s, const char *base, const char *build_root,
+		const char *broker_extra)
+{
+	char plugin[HARNESS_PATH_MAX + 64], passwd[HARNESS_PATH_MAX + 32];
+	char head[2 * HARNESS_PATH_MAX + 160];
+
+	if (stack_prepare(s, base, build_root, BENCH_UNIX, false, true) != 0)
+		return -1;
+	snprintf(plugin, sizeof(plugin), "%s/src/broker-agent/plugin/smartlock_auth.so",
+			build_root);
+	if (access(plugin, R_OK) != 0) {
+		fprintf(stderr, "smartlock-bench: %s not built\n", plugin);
+		return -1;
+	}
+	snprintf(passwd, sizeof(passwd), "%s/passwd", s->dir);
+	if (write_passwd(s, passwd) != 0)
+		return -1;
+	snprintf(head, sizeof(head), "allow_anonymous false\nplugin %s\n"
+			"plugin_opt_passwd_file %s\n", plugin, passwd);
+	if (stack_broker(s, head, broker_extra) != 0)
+		return -1;
+	s->ep = stack_endpoint_as(s, &s->owner);
+	return 0;
+}
+
+struct bench_endpoint stack_endpoint_as(const struct bench_stack *s, const struct bench_user *u)
+{
+	struct bench_endpoint ep = s->transport == BENCH_TCP ? s->tcp_ep : s->unix_ep;
+
+	if (s->plugin) {
+		ep.user = u->name;
+		ep.password = u->password;
+	}
+	return ep;
 }
 
 int stack_start_lockd(struct bench_stack *s)
@@ -214,7 +304,7 @@ int stack_start_lockd(struct bench_stack *s)
 		return -1;
 	fchmod(fileno(f), 0600);
 	fprintf(f, "# generated by smartlock-bench\nlock = %s\n", s->lock);
-	broker_lines(s, f);
+	broker_lines(s, f, &s->lock_account);
 	fprintf(f, "signing_key = %s\n", keyhex);
 	fprintf(f, "state_file = %s/lockd.state\n", s->dir);
 	fprintf(f, "backend = sim\nsim_actuation_ms = 0\nlog_level = notice\n");
@@ -253,7 +343,7 @@ int stack_start_agent(struct bench_stack *s, const struct bench_agent_cfg *cfg)
 		return -1;
 	fchmod(fileno(f), 0600);
 	fprintf(f, "# generated by smartlock-bench\n");
-	broker_lines(s, f);
+	broker_lines(s, f, &s->agent_account);
 	fprintf(f, "state_dir = %s\n", cfg->state_dir);
 	fprintf(f, "locks = %s\n", cfg->locks ? cfg->locks : s->lock);
 	fprintf(f, "lock_keys_dir = %s\n", cfg->keys_dir ? cfg->keys_dir : s->keys_dir);

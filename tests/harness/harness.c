@@ -146,6 +146,33 @@ char *harness_read_file(const char *path)
 	return buf;
 }
 
+long harness_audit_bytes(const char *dir, const char *actor)
+{
+	char path[HARNESS_PATH_MAX + 300], needle[64];
+	struct dirent *de;
+	long sum = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	snprintf(needle, sizeof(needle), "\"actor\":\"%s\"", actor ? actor : "");
+	while ((de = readdir(d)) != NULL) {
+		char *text, *line, *save = NULL;
+
+		if (strncmp(de->d_name, "audit.log", 9) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%.*s/%.255s", HARNESS_PATH_MAX, dir, de->d_name);
+		text = harness_read_file(path);
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+				line = strtok_r(NULL, "\n", &save))
+			if (!actor || strstr(line, needle))
+				sum += (long)strlen(line) + 1;
+		free(text);
+	}
+	closedir(d);
+	return sum;
+}
+
 static const char *root_path(char *buf, size_t size, const char *var,
 		const char *fallback, const char *rel)
 {

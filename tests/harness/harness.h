@@ -33,6 +33,10 @@ void harness_rmtree(const char *dir);
 int harness_write_file(const char *path, const char *text, mode_t mode);
 /* Read a file into a malloc'd NUL-terminated string, NULL on error. */
 char *harness_read_file(const char *path);
+/* Bytes of the records in an agent's audit directory (audit.log and its
+ * rotated files) whose actor is actor, or of every record when actor is
+ * NULL; -1 if dir cannot be read. */
+long harness_audit_bytes(const char *dir, const char *actor);
 
 /* $SMARTLOCK_BUILD_ROOT/rel into buf; returns buf. */
 const char *harness_build_path(char *buf, size_t size, const char *rel);

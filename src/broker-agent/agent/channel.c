@@ -456,8 +456,10 @@ static void give_up(struct agent *a, struct channel *c, struct delivery *d, cons
 {
 	char detail[SL_MSG_MAX + 96];
 
-	snprintf(detail, sizeof(detail), "the %s alert was not delivered: %s (%u attempts in "
-			"%lld s): %s", proto_alert_name(d->al.kind), why, d->attempts,
+	/* bounded pieces: the audit text has room for so much only, and gcc
+	 * -O3 fails the release build on a possible truncation */
+	snprintf(detail, sizeof(detail), "the %s alert was not delivered: %.60s (%u attempts "
+			"in %lld s): %.80s", proto_alert_name(d->al.kind), why, d->attempts,
 			(long long)((now - d->first) / 1000), d->al.msg);
 	sl_log(SL_LOG_ERROR, "alert channel %s: %s", c->name, detail);
 	audit_channel(a, c, "failed", detail);

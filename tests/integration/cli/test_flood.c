@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 
 #include "smartlock/enrol.h"
 #include "smartlock/timeutil.h"
@@ -259,31 +258,10 @@ static struct harness_client *connect_as(struct fx *f, const struct sl_enrolment
 /* Bytes of the audit records (rotated files included) whose actor is user. */
 static long audit_bytes_of(struct fx *f, const char *user)
 {
-	char dir[HARNESS_PATH_MAX + 8], path[HARNESS_PATH_MAX + 300], needle[64];
-	struct dirent *de;
-	long sum = 0;
-	DIR *d;
+	char dir[HARNESS_PATH_MAX + 8];
 
 	snprintf(dir, sizeof(dir), "%s/audit", f->s.state_dir);
-	snprintf(needle, sizeof(needle), "\"actor\":\"%s\"", user);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		char *text, *line, *save = NULL;
-
-		if (strncmp(de->d_name, "audit.log", 9) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%.255s", dir, de->d_name);
-		text = harness_read_file(path);
-		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-				line = strtok_r(NULL, "\n", &save))
-			if (strstr(line, needle))
-				sum += (long)strlen(line) + 1;
-		free(text);
-	}
-	closedir(d);
-	return sum;
+	return harness_audit_bytes(dir, user);
 }
 
 /* The owner unlocks and locks every 100 ms for ms: each latency into lat
