@@ -836,7 +836,8 @@ static void check_deadlines(struct tui *t)
 	}
 }
 
-/* Owners load the agent's alert history once the session can ask. */
+/* Owners and residents who get alerts load the agent's alert history
+ * once the session can ask. */
 static void ask_alert_history(struct tui *t)
 {
 	struct sl_admin_req req;

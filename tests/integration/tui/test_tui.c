@@ -1176,6 +1176,23 @@ static void test_site_resident(void **state)
 	see(f, "Granted: the door is unlocked.");
 }
 
+/* A resident who gets alerts opens the console after an alert was raised
+ * and sees it: the agent's history, through the real plugin's ACL. */
+static void test_site_resident_loads_alert_history(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "State: LOCKED", SHOW_MS), 0);
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	tmux_stop(&f->tm2);
+	start_tui(f, STACK_RESIDENT, 80, 24, NULL, NULL);
+	see(f, "resident (resident)");
+	see(f, "Alerts (1 unacknowledged)");
+	assert_false(screen_has(f, "Could not load"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest stack_tests[] = {
@@ -1228,6 +1245,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_tls_owner_and_hostile_login, setup_site,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_site_resident, setup_site, teardown),
+		cmocka_unit_test_setup_teardown(test_site_resident_loads_alert_history, setup_site,
+				teardown),
 	};
 	int rc;
 
