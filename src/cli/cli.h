@@ -22,7 +22,6 @@
 
 #define CLI_PROG "smartlockctl"
 #define CLI_DEFAULT_TIMEOUT_MS 15000
-#define CLI_STATE_CHECK_MS 3000 /* the status round trip after an unclear outcome */
 
 /* Option bits: which options were given, and which a command accepts. */
 enum cli_opt_bit {

@@ -99,24 +99,12 @@ static void show_state_now(struct sl_client *c, struct seen *seen)
 	struct sl_response r;
 	char sentence[WORDS_MAX];
 	int64_t id;
+	bool answered = client_request(c, SL_ACTION_STATUS, &id) == SL_OK &&
+			await_answer(c, id, time_mono_ms() + WORDS_STATE_CHECK_MS, seen, &r);
 
-	if (client_request(c, SL_ACTION_STATUS, &id) == SL_OK &&
-			await_answer(c, id, time_mono_ms() + CLI_STATE_CHECK_MS, seen, &r) &&
-			(r.result == SL_RESULT_OK || r.reason == SL_REASON_LOCK_OFFLINE)) {
-		if (r.result == SL_RESULT_OK)
-			fprintf(stderr, "Now: %s\n", words_response(&r, SL_ACTION_STATUS,
-					time_now_ms(), sentence, sizeof(sentence)));
-		else
-			fprintf(stderr, "Now: %s\n", r.msg[0] ? r.msg : "the lock is offline.");
-		return;
-	}
-	if (seen->have_state)
-		fprintf(stderr, "Now: no answer to a status request either; the last state "
-				"published is %s, door %s.\n", words_state(seen->state.state),
-				words_door(seen->state.door));
-	else
-		fprintf(stderr, "Now: no answer to a status request either; is the agent "
-				"running?\n");
+	fprintf(stderr, "%s\n", words_state_now(answered ? &r : NULL,
+			seen->have_state ? &seen->state : NULL, time_now_ms(), sentence,
+			sizeof(sentence)));
 }
 
 static int run_request(struct cli_opts *o, enum sl_action action)

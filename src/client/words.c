@@ -300,6 +300,24 @@ char *words_timeout(enum sl_action action, int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
+char *words_state_now(const struct sl_response *r, const struct sl_state_msg *last,
+		int64_t now_ms, char *buf, size_t size)
+{
+	char said[WORDS_MAX];
+
+	if (r && r->result == SL_RESULT_OK)
+		snprintf(buf, size, "Now: %s", words_response(r, SL_ACTION_STATUS, now_ms, said,
+				sizeof(said)));
+	else if (r && r->reason == SL_REASON_LOCK_OFFLINE)
+		snprintf(buf, size, "Now: %s", r->msg[0] ? r->msg : "the lock is offline.");
+	else if (last)
+		snprintf(buf, size, "Now: no answer either; last known %s, door %s.",
+				words_state(last->state), words_door(last->door));
+	else
+		snprintf(buf, size, "Now: no answer either; is the agent running?");
+	return buf;
+}
+
 enum client_exit client_exit_for(enum sl_result result, enum sl_reason reason)
 {
 	if (result == SL_RESULT_OK)

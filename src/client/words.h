@@ -60,4 +60,13 @@ int words_alert_is_security(enum sl_alert_kind k);
 /* The "no answer" sentence for a request that timed out after ms. */
 char *words_timeout(enum sl_action action, int64_t ms, char *buf, size_t size);
 
+/* How long the status round trip after a lock or unlock with no answer may
+ * take (ms). */
+#define WORDS_STATE_CHECK_MS 3000
+/* After a lock or unlock with no answer: "Now: ..." where the door is, from
+ * the answer r to one status request (NULL: none came) or else the last
+ * state published (NULL: none seen). */
+char *words_state_now(const struct sl_response *r, const struct sl_state_msg *last,
+		int64_t now_ms, char *buf, size_t size);
+
 #endif

@@ -39,10 +39,12 @@ enum sl_err tui_session_open(struct tui *t, const char *lock, char *msg, size_t 
 	client_want(t->client, SL_TOPIC_STATE);
 	client_want(t->client, SL_TOPIC_HEALTH);
 	client_want(t->client, SL_TOPIC_ALERT);
-	if (t->role == SL_ROLE_OWNER) {
+	if (t->role == SL_ROLE_OWNER)
 		client_want(t->client, SL_TOPIC_LOG);
+	/* admin answers: owners' operations; a resident who gets alerts is
+	 * granted them for the alert history (the broker refuses the others) */
+	if (t->role != SL_ROLE_GUEST)
 		client_want(t->client, SL_TOPIC_ADMIN_RES);
-	}
 	/* no waiting for the broker: the console opens at once, says it is
 	 * connecting and why the last attempt failed, and the session retries
 	 * with backoff */

@@ -85,6 +85,7 @@ struct pending {
 	char name[SL_NAME_MAX + 1];
 	bool quiet;             /* no message when answered (background status) */
 	int64_t cursor;         /* admin requests: the cursor sent (alert id) */
+	bool check;             /* the status asked after a lock or unlock went unanswered */
 };
 
 struct tui_options {

@@ -646,6 +646,30 @@ static void notify_alert(struct tui *t, const struct sl_alert *a, int64_t *last_
 	}
 }
 
+/* The outcome of a lock or unlock stayed unknown: where the door is now,
+ * from the answer r to the status check (NULL: none came). */
+static void show_state_now(struct tui *t, const struct sl_response *r)
+{
+	char now[WORDS_MAX];
+
+	words_state_now(r, t->model.have_state ? &t->model.state : NULL, time_now_ms(), now,
+			sizeof(now));
+	tui_message(t, COLOR_WARN, "Outcome unknown. %s", now);
+}
+
+/* A lock or unlock went unanswered: one status round trip, when the
+ * session can ask, to learn where the door is now. */
+static void check_state_now(struct tui *t)
+{
+	if (client_state(t->client) != CLIENT_CONNECTED || !t->lockres_ready)
+		return;
+	tui_request(t, SL_ACTION_STATUS, true);
+	if (!t->req.active)
+		return;
+	t->req.check = true;
+	t->req.deadline = t->req.started + WORDS_STATE_CHECK_MS;
+}
+
 static void answer_response(struct tui *t, const struct sl_response *r)
 {
 	char sentence[WORDS_MAX];
@@ -654,6 +678,10 @@ static void answer_response(struct tui *t, const struct sl_response *r)
 	if (!t->req.active || r->id != t->req.id || r->result == SL_RESULT_PROGRESS)
 		return;
 	t->req.active = false;
+	if (t->req.check) {
+		show_state_now(t, r);
+		return;
+	}
 	if (t->req.quiet && r->result == SL_RESULT_OK)
 		return;
 	words_response(r, t->req.action, time_now_ms(), sentence, sizeof(sentence));
@@ -821,9 +849,13 @@ static void check_deadlines(struct tui *t)
 		t->req.active = false;
 		model_agent_silent(&t->model, time_now_ms());
 		t->dirty = true;
-		if (!t->req.quiet) {
+		if (t->req.check) {
+			show_state_now(t, NULL);
+		} else if (!t->req.quiet) {
 			words_timeout(t->req.action, t->timeout_ms, sentence, sizeof(sentence));
 			tui_message(t, COLOR_BAD, "%s", sentence);
+			if (t->req.action == SL_ACTION_LOCK || t->req.action == SL_ACTION_UNLOCK)
+				check_state_now(t);
 		}
 	}
 	if (t->admin.active && now >= t->admin.deadline) {
@@ -836,7 +868,8 @@ static void check_deadlines(struct tui *t)
 	}
 }
 
-/* Owners load the agent's alert history once the session can ask. */
+/* Owners and residents who get alerts load the agent's alert history
+ * once the session can ask. */
 static void ask_alert_history(struct tui *t)
 {
 	struct sl_admin_req req;

@@ -1,5 +1,6 @@
-/* admin.c - owners' operations: checks, dispatch and answers; lockouts,
- * lock health, lock reset and log pages (users are in admin_users.c). */
+/* admin.c - owners' operations (and a resident's alert history): checks,
+ * dispatch and answers; lockouts, lock health, lock reset and log pages
+ * (users are in admin_users.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,7 +207,7 @@ static void answer(struct admin_ctx *c)
 	snprintf(detail, sizeof(detail), "%s%s%s", c->target[0] ? c->target : "",
 			c->target[0] ? ": " : "", c->res.msg);
 	rec.actor = c->user;
-	rec.role = "owner";
+	rec.role = c->role ? c->role : "owner";
 	rec.source = "admin";
 	rec.lock = c->l->id;
 	rec.action = proto_admin_op_name(c->res.op);
@@ -234,6 +235,18 @@ static void refuse(struct admin_ctx *c, enum sl_reason reason, const char *msg)
 {
 	admin_result(c, SL_RESULT_DENIED, reason, "%s", msg);
 	answer(c);
+}
+
+/* Owners may every operation on the locks they may use; a resident who
+ * gets alerts may only list the alert history (of those locks and the
+ * site); everyone else nothing. */
+static bool may_ask(const struct sl_user *u, const char *lock, enum sl_admin_op op)
+{
+	if (!user_may_use_lock(u, lock))
+		return false;
+	if (u->role == SL_ROLE_OWNER)
+		return true;
+	return u->role == SL_ROLE_RESIDENT && u->alerts && op == SL_ADMIN_ALERT_LIST;
 }
 
 void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
@@ -270,6 +283,7 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 		refuse(&c, SL_REASON_UNKNOWN_USER, "You are not a user of this site.");
 		goto out;
 	}
+	c.role = proto_role_name(u->role);
 	if (proto_verify_admin_req(&u->key, topic, &req) != SL_OK) {
 		refuse(&c, SL_REASON_BAD_SIGNATURE, "The request's signature does not verify.");
 		goto out;
@@ -288,7 +302,7 @@ void admin_request(struct agent *a, struct lock_ctx *l, const char *user,
 				"Your access is not active.");
 		goto out;
 	}
-	if (u->role != SL_ROLE_OWNER || !user_may_use_lock(u, l->id)) {
+	if (!may_ask(u, l->id, req.op)) {
 		refuse(&c, SL_REASON_NOT_PERMITTED, "Only owners may manage this lock.");
 		goto out;
 	}

@@ -17,12 +17,13 @@
 struct admin_ctx {
 	struct agent *a;
 	struct lock_ctx *l;
-	const char *user;               /* the owner asking */
+	const char *user;               /* the user asking */
 	const struct sl_admin_req *req;
 	struct sl_admin_res res;        /* res.data_json malloc'd */
 	char target[SL_NAME_MAX + 1];   /* user acted on, for the audit */
 	bool deferred;                  /* answered later (lock command) */
 	bool fresh;                     /* req->time passed the replay check */
+	const char *role;               /* the asker's role for the audit; NULL = owner */
 };
 
 /* Set the answer's result, reason and sentence. */

@@ -1,7 +1,7 @@
 /* alert_ops.c - the alert history seen from the agent: every alert raised
- * is kept (alerts.h), owners list it and acknowledge alerts, and each
- * acknowledgement goes out on the securityAlert topic of every lock so
- * that every open console shows it. */
+ * is kept (alerts.h), owners (and residents who get alerts) list it,
+ * owners acknowledge alerts, and each acknowledgement goes out on the
+ * securityAlert topic of every lock so that every open console shows it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,7 @@ void alert_ops_record(struct agent *a, struct sl_alert *al, const char *lock)
 	snprintf(al->lock, sizeof(al->lock), "%s", saved);
 }
 
-/* An owner sees the alerts of the locks they may use and the site's. */
+/* A user sees the alerts of the locks they may use and the site's. */
 static bool owner_may(const char *lock, void *arg)
 {
 	const struct sl_user *u = arg;

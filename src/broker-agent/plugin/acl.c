@@ -47,6 +47,10 @@ static const struct acl_rule rules[] = {
 	{SL_PW_RESIDENT, OP_READ, false, COND_NONE, "smartlock/{lock}/state"},
 	{SL_PW_RESIDENT, OP_READ, false, COND_NONE, "smartlock/{lock}/health"},
 	{SL_PW_RESIDENT, OP_READ, false, COND_ALERTS, "smartlock/{lock}/securityAlert"},
+	/* a resident who gets alerts asks the agent for their alert history;
+	 * the agent answers that operation only (admin.c) */
+	{SL_PW_RESIDENT, OP_PUB, false, COND_ALERTS, "smartlock/{lock}/admin/{self}"},
+	{SL_PW_RESIDENT, OP_READ, false, COND_ALERTS, "smartlock/{lock}/adminRes/{self}"},
 	/* guests */
 	{SL_PW_GUEST, OP_PUB, false, COND_NONE, "smartlock/{lock}/lockReq/{self}"},
 	{SL_PW_GUEST, OP_READ, false, COND_NONE, "smartlock/{lock}/lockRes/{self}"},

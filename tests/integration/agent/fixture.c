@@ -66,7 +66,7 @@ int fx_write_users(struct fx *f)
 		snprintf(u.schedule, sizeof(u.schedule), "%s", fu->schedule ? fu->schedule : "");
 		u.max_uses = fu->max_uses;
 		snprintf(u.locks, sizeof(u.locks), "%s", fu->locks ? fu->locks : "*");
-		u.alerts = fu->role == SL_ROLE_OWNER;
+		u.alerts = fu->role == SL_ROLE_OWNER || fu->alerts;
 		u.created = time_now_ms();
 		if (user_store_add(st, &u) != SL_OK)
 			goto out;

@@ -27,6 +27,7 @@ struct fx_user {
 	int64_t from, until;
 	const char *schedule;           /* NULL = "" */
 	int64_t max_uses;
+	bool alerts;                    /* receives alerts (owners always do) */
 };
 
 struct fx {

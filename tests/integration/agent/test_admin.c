@@ -1,6 +1,7 @@
 /* test_admin.c - owners' operations on admin/<user>: user management with
  * the broker password file, lockout reset, health check, lock reset, log
- * pages; refusals for non-owners and bad signatures; every action audited. */
+ * pages; a resident's alert history; refusals for non-owners and bad
+ * signatures; every action audited. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,60 @@ static void test_refusals(void **state)
 	harness_client_destroy(o);
 }
 
+static const struct fx_user alert_users[] = {
+	{.name = "owner", .role = SL_ROLE_OWNER},
+	{.name = "rosa", .role = SL_ROLE_RESIDENT, .alerts = true},
+	{.name = "resident", .role = SL_ROLE_RESIDENT},
+	{.name = "guest", .role = SL_ROLE_GUEST, .alerts = true},
+};
+
+static int setup_alert_users(void **state)
+{
+	return fx_state_up(state, alert_users, 4, NULL);
+}
+
+/* user asks op; the answer's reason (SL_REASON_NONE when it was done) */
+static enum sl_reason ask(struct fx *f, const char *user, enum sl_admin_op op)
+{
+	struct harness_client *c = fx_client(f, user);
+	struct sl_admin_req req;
+	struct sl_admin_res res;
+	enum sl_reason reason;
+
+	assert_non_null(c);
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.has_cursor = op == SL_ADMIN_ALERT_ACK || op == SL_ADMIN_ALERT_ACK_ALL ||
+			op == SL_ADMIN_LOG_PAGE;
+	req.cursor = 1;
+	assert_int_equal(fx_admin(f, c, user, NULL, &req, &res), 0);
+	reason = res.result == SL_RESULT_OK ? SL_REASON_NONE : res.reason;
+	if (res.result == SL_RESULT_OK && op == SL_ADMIN_ALERT_LIST)
+		assert_non_null(strstr(res.data_json, "\"alerts\""));
+	proto_admin_res_finish(&res);
+	harness_client_destroy(c);
+	return reason;
+}
+
+/* A resident who gets alerts may load the alert history and nothing else
+ * admin; a resident without alerts and a guest may not even that. */
+static void test_resident_alert_history(void **state)
+{
+	struct fx *f = *state;
+	static const enum sl_admin_op others[] = {
+		SL_ADMIN_ALERT_ACK, SL_ADMIN_ALERT_ACK_ALL, SL_ADMIN_USER_LIST,
+		SL_ADMIN_LOG_PAGE, SL_ADMIN_LOCKOUT_RESET, SL_ADMIN_HEALTH_CHECK, SL_ADMIN_ALERT_TEST,
+	};
+
+	assert_int_equal(ask(f, "owner", SL_ADMIN_ALERT_LIST), SL_REASON_NONE);
+	assert_int_equal(ask(f, "rosa", SL_ADMIN_ALERT_LIST), SL_REASON_NONE);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		assert_int_equal(ask(f, "rosa", others[i]), SL_REASON_NOT_PERMITTED);
+	assert_int_equal(ask(f, "resident", SL_ADMIN_ALERT_LIST), SL_REASON_NOT_PERMITTED);
+	assert_int_equal(ask(f, "guest", SL_ADMIN_ALERT_LIST), SL_REASON_NOT_PERMITTED);
+	assert_int_equal(fx_wait_log(f, "\"actor\":\"rosa\",\"role\":\"resident\"", FX_WAIT), 0);
+}
+
 static void test_lock_operations(void **state)
 {
 	struct fx *f = *state;
@@ -354,6 +409,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_operations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resident_alert_history, setup_alert_users,
+				teardown),
 	};
 	int rc;
 

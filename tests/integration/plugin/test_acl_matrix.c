@@ -72,7 +72,7 @@ static const struct row rows[] = {
 	{"olga", "gina", "smartlock/front-door/lockReq/olga",
 		"ynnnynnnnnnnnnn-----", "nnynnynnyyyynnynnnyn"},
 	{"rita", "olga", "smartlock/front-door/lockReq/rita",
-		"ynnnnnnnnnnnnnn-----", "nnynnnnnyyynnnynnnyn"},
+		"ynnnynnnnnnnnnn-----", "nnynnynnyyynnnynnnyn"},
 	{"rex", "olga", "smartlock/front-door/lockReq/rex",
 		"ynnnnnnnnnnnnnn-----", "nnynnnnnyynnnnynnnyn"},
 	{"gina", "olga", "smartlock/front-door/lockReq/gina",

@@ -951,6 +951,26 @@ static void test_timeout_in_plain_words(void **state)
 	see(f, "NOT ANSWERING");
 }
 
+/* A lock request the agent does not answer: the outcome is unknown, and
+ * one status round trip says where the door is now. */
+static void test_unanswered_lock_shows_the_state_now(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui(f, STACK_OWNER, 80, 24, NULL, (const char *const[]){"--timeout", "2", NULL});
+	see(f, "State: LOCKED");
+	/* frozen: neither the lock request nor the status is answered */
+	assert_int_equal(kill(f->s.agent.pid, SIGSTOP), 0);
+	keys(f, "l");
+	see(f, "its outcome is unknown.");
+	see(f, "Outcome unknown. Now: no answer either; last known LOCKED, door closed.");
+	/* thawed while the status is asked: its answer shows */
+	keys(f, "l");
+	see(f, "its outcome is unknown.");
+	assert_int_equal(kill(f->s.agent.pid, SIGCONT), 0);
+	see(f, "Outcome unknown. Now: The door is LOCKED");
+}
+
 /* ---- load ---- */
 
 static long rss_kb(int pid)
@@ -1176,6 +1196,23 @@ static void test_site_resident(void **state)
 	see(f, "Granted: the door is unlocked.");
 }
 
+/* A resident who gets alerts opens the console after an alert was raised
+ * and sees it: the agent's history, through the real plugin's ACL. */
+static void test_site_resident_loads_alert_history(void **state)
+{
+	struct tf *f = *state;
+
+	start_tui_in(f, &f->tm2, STACK_OWNER, 80, 24, NULL, NULL);
+	assert_int_equal(tmux_wait_for(&f->tm2, "State: LOCKED", SHOW_MS), 0);
+	assert_int_equal(stack_stop_lockd(&f->s), 0);
+	assert_int_equal(tmux_wait_for(&f->tm2, "Alerts (1 unacknowledged)", SHOW_MS), 0);
+	tmux_stop(&f->tm2);
+	start_tui(f, STACK_RESIDENT, 80, 24, NULL, NULL);
+	see(f, "resident (resident)");
+	see(f, "Alerts (1 unacknowledged)");
+	assert_false(screen_has(f, "Could not load"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest stack_tests[] = {
@@ -1193,6 +1230,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_starts_before_the_broker, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_enter_opens_the_whole_record, setup_up, teardown),
 		cmocka_unit_test_setup_teardown(test_prompts_and_messages, setup_up, teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_lock_shows_the_state_now, setup_up,
+				teardown),
 		cmocka_unit_test_setup_teardown(test_help_by_task_fits_and_scrolls, setup_up,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_users_screen_fits_80_columns, setup_up,
@@ -1228,6 +1267,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_tls_owner_and_hostile_login, setup_site,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_site_resident, setup_site, teardown),
+		cmocka_unit_test_setup_teardown(test_site_resident_loads_alert_history, setup_site,
+				teardown),
 	};
 	int rc;
 
