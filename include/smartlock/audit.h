@@ -191,7 +191,9 @@ enum sl_err audit_sync(struct audit_log *log);
  * (the SHA-256 of the last record removed), then removes the files.
  * audit_verify_files() reads audit.start beside the last path: a chain
  * that does not start at record 1 is accepted only when it starts at or
- * before that seq and the record at that seq carries that prev; removing
+ * before that seq and the record at that seq carries that prev, and no
+ * later than the last audit-prune record in the chain says (so an
+ * audit.start edited to hide the oldest kept file is found too); removing
  * any kept file (the oldest, one in the middle, the newest-but-one) is
  * still found.
  */

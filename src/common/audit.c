@@ -113,7 +113,29 @@ struct rec_info {
 	uint64_t seq;
 	char prev[SL_SHA256_HEX + 1];
 	char hash[SL_SHA256_HEX + 1];
+	uint64_t pruned_to;     /* an audit-prune record: the last seq removed */
 };
+
+/* The last seq an audit-prune record (by the agent, from "audit") says was
+ * removed, 0 for any other record. */
+static uint64_t pruned_to(const cJSON *root)
+{
+	static const char *const want[][2] = {{"actor", "agent"}, {"source", "audit"},
+		{"action", "audit-prune"}};
+	unsigned long long from, to;
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, want[i][0]);
+
+		if (!cJSON_IsString(item) || strcmp(item->valuestring, want[i][1]) != 0)
+			return 0;
+	}
+	if (!cJSON_IsString(detail) ||
+			sscanf(detail->valuestring, "records %llu-%llu removed", &from, &to) != 2)
+		return 0;
+	return to;
+}
 
 static bool is_hex64(const char *s)
 {
@@ -184,6 +206,7 @@ static void parse_record(const char *line, size_t len, struct rec_info *ri)
 		goto out;
 	}
 	memcpy(ri->prev, item->valuestring, sizeof(ri->prev));
+	ri->pruned_to = pruned_to(root);
 	if (sign_sha256_hex(line, len, ri->hash) != SL_OK) {
 		snprintf(ri->why, sizeof(ri->why), "hash failed");
 		goto out;
@@ -857,6 +880,21 @@ static bool read_checkpoint(const char *const *paths, size_t n, struct checkpoin
 	return is_hex64(cp->hash);
 }
 
+/* The chain starts after the records its last audit-prune record says
+ * were removed (an edited audit.start cannot hide more). */
+static enum sl_err prune_unrecorded(struct audit_verify_result *res, const char *const *paths,
+		size_t n, uint64_t pruned)
+{
+	snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
+			n ? paths[0] : "audit.log");
+	res->line = 1;
+	snprintf(res->problem, sizeof(res->problem), "records %llu to %llu are missing "
+			"before line 1: they were deleted (the log's last audit-prune record "
+			"says records up to %llu were removed)", (unsigned long long)pruned + 1,
+			(unsigned long long)res->first_seq - 1, (unsigned long long)pruned);
+	return SL_ERR_AUDIT_CHAIN;
+}
+
 /* The record audit.start names must carry the hash it names. */
 static enum sl_err check_start(struct audit_verify_result *res, const char *const *paths,
 		const struct item *cur, const struct audit_start *start)
@@ -917,6 +955,7 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 	struct checkpoint cp;
 	struct audit_anchor anchor;
 	struct audit_start start;
+	uint64_t pruned = 0;    /* what the last audit-prune record removed */
 	enum sl_err e = SL_OK;
 	int rc;
 
@@ -954,6 +993,8 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
 			goto out;
 		}
+		if (cur.ri.pruned_to)
+			pruned = cur.ri.pruned_to;
 		if (res->records == 0)
 			res->first_seq = cur.ri.seq;
 		res->records++;
@@ -990,6 +1031,8 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 	}
 	if (e == SL_OK && anchor.present && res->last_seq < anchor.seq)
 		e = anchor_deleted(res, paths, &prev, &anchor);
+	if (e == SL_OK && res->records && res->first_seq > pruned + 1)
+		e = prune_unrecorded(res, paths, n, pruned);
 	if (e == SL_OK && start.present && res->last_seq < start.seq) {
 		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
 				n ? paths[n - 1] : "audit.log");

@@ -619,6 +619,29 @@ static void test_budget_removes_oldest(void **state)
 	expect_hidden(t, paths[1], "missing");
 	expect_hidden(t, paths[n - 2], "missing");
 	expect_hidden(t, path_in(t, "audit.start"), "missing");
+	/* the oldest kept file removed and audit.start rewritten to match the
+	 * next one: the log's own audit-prune record still says where it starts */
+	{
+		char *start = strdup(path_in(t, "audit.start")), prev[80];
+		FILE *f = fopen(paths[1], "r");
+		char line[4096];
+		unsigned long long seq;
+
+		assert_non_null(f);
+		assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_int_equal(sscanf(line, "{\"v\":1,\"seq\":%llu,", &seq), 1);
+		snprintf(prev, sizeof(prev), "%.64s", strstr(line, "\"prev\":\"") + 8);
+		f = fopen(start, "w");
+		assert_non_null(f);
+		fprintf(f, "%020llu %s\n", seq, prev);
+		fclose(f);
+		assert_int_equal(unlink(paths[0]), 0);
+		assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+		if (!strstr(res.problem, "audit-prune record says"))
+			fail_msg("%s", res.problem);
+		free(start);
+	}
 	audit_free_paths(paths, n);
 	/* a start proof naming a later record, or another hash, is found */
 	{
