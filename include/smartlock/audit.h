@@ -166,6 +166,8 @@ struct audit_anchor {
 /* The anchor of the audit directory audit_dir: SL_OK (present), or
  * SL_ERR_NOT_FOUND when there is none; other errors when unreadable. */
 enum sl_err audit_anchor_read(const char *audit_dir, struct audit_anchor *out);
+/* The directory of the last of paths ("." when it has none). */
+void audit_dir_of_last(const char *const *paths, size_t n, char *out, size_t size);
 /* The same for the directory of the last of paths. */
 enum sl_err audit_anchor_read_beside(const char *const *paths, size_t n,
 		struct audit_anchor *out);
@@ -175,5 +177,54 @@ const char *audit_last_hash(const struct audit_log *log);
 
 /* fdatasync the live file: everything appended so far is on disk. */
 enum sl_err audit_sync(struct audit_log *log);
+
+/* ---- the size budget (audit_prune.c) ---- */
+
+/*
+ * With a budget (audit_set_budget), when the writer rotates and the
+ * rotated files plus one live file of rotate_bytes would pass the budget,
+ * it removes the oldest rotated files. First it appends a record
+ * (actor "agent", action "audit-prune", result "removed") saying "records
+ * A-B removed to keep the log within its budget", then writes
+ * <dir>/audit.start ("<seq> <prev>\n", seq zero-padded to 20 digits,
+ * mode 0600): the seq of the first record kept and that record's "prev"
+ * (the SHA-256 of the last record removed), then removes the files.
+ * audit_verify_files() reads audit.start beside the last path: a chain
+ * that does not start at record 1 is accepted only when it starts at or
+ * before that seq and the record at that seq carries that prev, and no
+ * later than the last audit-prune record in the chain says (so an
+ * audit.start edited to hide the oldest kept file is found too); removing
+ * any kept file (the oldest, one in the middle, the newest-but-one) is
+ * still found.
+ */
+struct audit_start {
+	bool present;
+	uint64_t seq;
+	char prev[SL_SHA256_HEX + 1];
+};
+
+/* <dir>/audit.start: SL_OK, SL_ERR_NOT_FOUND (none, the log starts at
+ * record 1), SL_ERR_AUDIT_CHAIN (damaged) or an I/O error. */
+enum sl_err audit_start_read(const char *dir, struct audit_start *out);
+
+/* Budget in bytes for all of dir's audit files; 0 = none (never remove). */
+void audit_set_budget(struct audit_log *log, uint64_t budget);
+
+struct audit_prune {
+	char **paths;           /* the oldest rotated files, to be removed */
+	size_t n;
+	uint64_t from_seq;      /* first record removed */
+	uint64_t start_seq;     /* first record kept */
+	char start_prev[SL_SHA256_HEX + 1];
+};
+
+/* Which rotated files of dir must go so that the rest plus reserve bytes
+ * fit in budget (plan->n 0: none). next_seq and head are the writer's next
+ * seq and chain head, the start when every rotated file goes. */
+enum sl_err audit_prune_plan(const char *dir, uint64_t budget, uint64_t reserve,
+		uint64_t next_seq, const char *head, struct audit_prune *plan);
+/* Write audit.start, then remove the planned files (durably). */
+enum sl_err audit_prune_commit(const char *dir, struct audit_prune *plan);
+void audit_prune_free(struct audit_prune *plan);
 
 #endif

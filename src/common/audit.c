@@ -35,6 +35,7 @@ struct audit_log {
 	ino_t ino;
 	int head_fd;            /* <dir>/audit.head, -1 until first written */
 	int64_t checked;        /* time_mono_ms() of the last writable check */
+	uint64_t budget;        /* bytes for all files, 0 = none */
 };
 
 /* Copy at most max-1 bytes of src, control characters and invalid UTF-8
@@ -112,7 +113,29 @@ struct rec_info {
 	uint64_t seq;
 	char prev[SL_SHA256_HEX + 1];
 	char hash[SL_SHA256_HEX + 1];
+	uint64_t pruned_to;     /* an audit-prune record: the last seq removed */
 };
+
+/* The last seq an audit-prune record (by the agent, from "audit") says was
+ * removed, 0 for any other record. */
+static uint64_t pruned_to(const cJSON *root)
+{
+	static const char *const want[][2] = {{"actor", "agent"}, {"source", "audit"},
+		{"action", "audit-prune"}};
+	unsigned long long from, to;
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, want[i][0]);
+
+		if (!cJSON_IsString(item) || strcmp(item->valuestring, want[i][1]) != 0)
+			return 0;
+	}
+	if (!cJSON_IsString(detail) ||
+			sscanf(detail->valuestring, "records %llu-%llu removed", &from, &to) != 2)
+		return 0;
+	return to;
+}
 
 static bool is_hex64(const char *s)
 {
@@ -183,6 +206,7 @@ static void parse_record(const char *line, size_t len, struct rec_info *ri)
 		goto out;
 	}
 	memcpy(ri->prev, item->valuestring, sizeof(ri->prev));
+	ri->pruned_to = pruned_to(root);
 	if (sign_sha256_hex(line, len, ri->hash) != SL_OK) {
 		snprintf(ri->why, sizeof(ri->why), "hash failed");
 		goto out;
@@ -454,6 +478,59 @@ static enum sl_err write_all(int fd, const char *buf, size_t len)
 	return SL_OK;
 }
 
+/* Write the built line (len bytes, buffer has room for a newline) and
+ * advance the chain. */
+static enum sl_err write_line(struct audit_log *log, char *line, size_t len)
+{
+	enum sl_err e;
+
+	line[len] = '\n';
+	e = write_all(log->fd, line, len + 1);
+	line[len] = '\0';
+	if (e != SL_OK) {
+		/* Never leave a torn line behind: it would break the chain. */
+		if (ftruncate(log->fd, (off_t)log->size) != 0)
+			return SL_ERR_IO;
+		return e;
+	}
+	log->size += len + 1;
+	log->seq++;
+	if (log->file_first == 0)
+		log->file_first = log->seq;
+	if (sign_sha256_hex(line, len, log->head) != SL_OK)
+		return SL_ERR_CRYPTO;
+	return SL_OK;
+}
+
+/* After a rotation: remove the oldest rotated files when they and a full
+ * live file would pass the budget, first recording which records go. */
+static enum sl_err prune(struct audit_log *log)
+{
+	char line[SL_AUDIT_LINE_MAX + 1], detail[160];
+	struct audit_record rec = {"agent", "", "audit", "", "audit-prune", "removed",
+		"budget", detail, 0};
+	struct audit_prune plan;
+	size_t len;
+	enum sl_err e;
+
+	if (audit_prune_plan(log->dir, log->budget, log->rotate_bytes, log->seq + 1,
+			log->head, &plan) != SL_OK || plan.n == 0)
+		return SL_OK;   /* nothing to do, or unreadable: the budget alerts */
+	snprintf(detail, sizeof(detail), "records %llu-%llu removed to keep the log "
+			"within its budget of %llu bytes", (unsigned long long)plan.from_seq,
+			(unsigned long long)plan.start_seq - 1, (unsigned long long)log->budget);
+	len = build_line(line, sizeof(line) - 1, log->seq + 1, time_now_ms(), &rec, log->head);
+	e = len ? write_line(log, line, len) : SL_ERR_TOO_LONG;
+	if (e == SL_OK && fdatasync(log->fd) != 0)
+		e = sl_err_from_errno(errno);
+	/* files that cannot be removed leave the log over its budget (the
+	 * agent alerts), never a refused grant */
+	if (e == SL_OK)
+		(void)audit_prune_commit(log->dir, &plan);
+	audit_prune_free(&plan);
+	return e;
+}
+
 enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 		bool durable, char **line_out)
 {
@@ -474,24 +551,16 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 		return SL_ERR_TOO_LONG;
 	if (log->rotate_bytes && log->size > 0 && log->size + len + 1 > log->rotate_bytes) {
 		e = rotate(log);
+		if (e == SL_OK && log->budget)
+			e = prune(log);
 		if (e != SL_OK)
 			return e;
+		len = build_line(line, sizeof(line) - 1, log->seq + 1, time_now_ms(), rec,
+				log->head);
 	}
-	line[len] = '\n';
-	e = write_all(log->fd, line, len + 1);
-	line[len] = '\0';
-	if (e != SL_OK) {
-		/* Never leave a torn line behind: it would break the chain. */
-		if (ftruncate(log->fd, (off_t)log->size) != 0)
-			return SL_ERR_IO;
+	e = write_line(log, line, len);
+	if (e != SL_OK)
 		return e;
-	}
-	log->size += len + 1;
-	log->seq++;
-	if (log->file_first == 0)
-		log->file_first = log->seq;
-	if (sign_sha256_hex(line, len, log->head) != SL_OK)
-		return SL_ERR_CRYPTO;
 	if (durable && fdatasync(log->fd) != 0)
 		return sl_err_from_errno(errno);
 	if (durable && write_head(log, false) != SL_OK)
@@ -502,6 +571,11 @@ enum sl_err audit_append(struct audit_log *log, const struct audit_record *rec,
 			return SL_ERR_NOMEM;
 	}
 	return SL_OK;
+}
+
+void audit_set_budget(struct audit_log *log, uint64_t budget)
+{
+	log->budget = budget;
 }
 
 /* ---- listing the files ---- */
@@ -699,10 +773,25 @@ static enum sl_err report(struct audit_verify_result *res, const char *const *pa
 	return SL_ERR_AUDIT_CHAIN;
 }
 
+/* The first record is not record 1: the records before it must have been
+ * removed by the budget, as audit.start proves. */
+static enum sl_err check_late_first(struct audit_verify_result *res, const char *const *paths,
+		const struct item *cur, const struct audit_start *start)
+{
+	unsigned long long s = cur->ri.seq;
+
+	if (s > start->seq)
+		return report(res, paths, cur, "records %llu to %llu are missing before line "
+				"%llu: they were deleted (audit.start says the log keeps %llu on)",
+				(unsigned long long)start->seq, s - 1, (unsigned long long)cur->line,
+				(unsigned long long)start->seq);
+	return SL_OK;   /* the record at start->seq is checked against it */
+}
+
 /* Check cur against the records before it (prev, prev2) and after (next). */
 static enum sl_err check_item(struct audit_verify_result *res, const char *const *paths,
 		const struct item *prev2, const struct item *prev, const struct item *cur,
-		const struct item *next)
+		const struct item *next, const struct audit_start *start)
 {
 	unsigned long long s = cur->ri.seq;
 	unsigned long long expected = prev->present ? prev->ri.seq + 1 : 1;
@@ -710,6 +799,8 @@ static enum sl_err check_item(struct audit_verify_result *res, const char *const
 	if (!cur->ri.valid)
 		return report(res, paths, cur, "line %llu is not a valid audit record (%s): "
 				"it was edited or damaged", (unsigned long long)cur->line, cur->ri.why);
+	if (!prev->present && s > 1 && start->present)
+		return check_late_first(res, paths, cur, start);
 	if (prev->present && s == prev->ri.seq)
 		return report(res, paths, cur, "record %llu appears twice (line %llu): "
 				"a record was inserted", s, (unsigned long long)cur->line);
@@ -789,6 +880,54 @@ static bool read_checkpoint(const char *const *paths, size_t n, struct checkpoin
 	return is_hex64(cp->hash);
 }
 
+/* The chain starts after the records its last audit-prune record says
+ * were removed (an edited audit.start cannot hide more). */
+static enum sl_err prune_unrecorded(struct audit_verify_result *res, const char *const *paths,
+		size_t n, uint64_t pruned)
+{
+	snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
+			n ? paths[0] : "audit.log");
+	res->line = 1;
+	snprintf(res->problem, sizeof(res->problem), "records %llu to %llu are missing "
+			"before line 1: they were deleted (the log's last audit-prune record "
+			"says records up to %llu were removed)", (unsigned long long)pruned + 1,
+			(unsigned long long)res->first_seq - 1, (unsigned long long)pruned);
+	return SL_ERR_AUDIT_CHAIN;
+}
+
+/* The record audit.start names must carry the hash it names. */
+static enum sl_err check_start(struct audit_verify_result *res, const char *const *paths,
+		const struct item *cur, const struct audit_start *start)
+{
+	if (!start->present || cur->ri.seq != start->seq ||
+			strcmp(cur->ri.prev, start->prev) == 0)
+		return SL_OK;
+	return report(res, paths, cur, "record %llu (line %llu) does not match "
+			"audit.start: the start of the log was replaced",
+			(unsigned long long)cur->ri.seq, (unsigned long long)cur->line);
+}
+
+/* audit.start beside the last path; a damaged one is a problem. */
+static enum sl_err read_start(const char *const *paths, size_t n, struct audit_start *start,
+		struct audit_verify_result *res)
+{
+	char dir[AUDIT_PATH_MAX];
+	enum sl_err e;
+
+	memset(start, 0, sizeof(*start));
+	if (n == 0)
+		return SL_OK;
+	audit_dir_of_last(paths, n, dir, sizeof(dir));
+	e = audit_start_read(dir, start);
+	if (e == SL_OK || e == SL_ERR_NOT_FOUND)
+		return SL_OK;
+	snprintf(res->file, sizeof(res->file), "%.*s/audit.start",
+			(int)sizeof(res->file) - 13, dir);
+	snprintf(res->problem, sizeof(res->problem), "the start proof audit.start is "
+			"damaged or unreadable");
+	return SL_ERR_AUDIT_CHAIN;
+}
+
 /* Records after the last one were deleted, as the agent's state shows. */
 static enum sl_err anchor_deleted(struct audit_verify_result *res, const char *const *paths,
 		const struct item *last, const struct audit_anchor *anchor)
@@ -815,11 +954,16 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 	struct item prev2 = {0}, prev = {0}, cur, next;
 	struct checkpoint cp;
 	struct audit_anchor anchor;
+	struct audit_start start;
+	uint64_t pruned = 0;    /* what the last audit-prune record removed */
 	enum sl_err e = SL_OK;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	audit_anchor_read_beside(paths, n, &anchor);
+	e = read_start(paths, n, &start, res);
+	if (e != SL_OK)
+		return e;
 	if (!read_checkpoint(paths, n, &cp)) {
 		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1, cp.path);
 		snprintf(res->problem, sizeof(res->problem), "the checkpoint audit.head is "
@@ -831,7 +975,9 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 		rc = reader_next(&r, &next);
 		if (rc < 0)
 			break;
-		e = check_item(res, paths, &prev2, &prev, &cur, &next);
+		e = check_item(res, paths, &prev2, &prev, &cur, &next, &start);
+		if (e == SL_OK)
+			e = check_start(res, paths, &cur, &start);
 		if (e != SL_OK)
 			goto out;
 		if (cp.present && cur.ri.seq == cp.seq && strcmp(cur.ri.hash, cp.hash) != 0) {
@@ -847,6 +993,8 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 					(unsigned long long)cur.ri.seq, (unsigned long long)cur.line);
 			goto out;
 		}
+		if (cur.ri.pruned_to)
+			pruned = cur.ri.pruned_to;
 		if (res->records == 0)
 			res->first_seq = cur.ri.seq;
 		res->records++;
@@ -883,6 +1031,16 @@ enum sl_err audit_verify_files(const char *const *paths, size_t n,
 	}
 	if (e == SL_OK && anchor.present && res->last_seq < anchor.seq)
 		e = anchor_deleted(res, paths, &prev, &anchor);
+	if (e == SL_OK && res->records && res->first_seq > pruned + 1)
+		e = prune_unrecorded(res, paths, n, pruned);
+	if (e == SL_OK && start.present && res->last_seq < start.seq) {
+		snprintf(res->file, sizeof(res->file), "%.*s", (int)sizeof(res->file) - 1,
+				n ? paths[n - 1] : "audit.log");
+		snprintf(res->problem, sizeof(res->problem), "records from %llu on were "
+				"deleted (audit.start says the log keeps %llu on)",
+				(unsigned long long)start.seq, (unsigned long long)start.seq);
+		e = SL_ERR_AUDIT_CHAIN;
+	}
 out:
 	if (r.f)
 		fclose(r.f);

@@ -61,17 +61,22 @@ enum sl_err audit_anchor_read(const char *audit_dir, struct audit_anchor *out)
 	return SL_OK;
 }
 
+void audit_dir_of_last(const char *const *paths, size_t n, char *out, size_t size)
+{
+	const char *slash = n ? strrchr(paths[n - 1], '/') : NULL;
+
+	snprintf(out, size, "%.*s", slash ? (int)(slash - paths[n - 1]) : 1,
+			slash ? paths[n - 1] : ".");
+}
+
 enum sl_err audit_anchor_read_beside(const char *const *paths, size_t n,
 		struct audit_anchor *out)
 {
 	char dir[AUDIT_ANCHOR_PATH_MAX];
-	const char *slash;
 
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return SL_ERR_NOT_FOUND;
-	slash = strrchr(paths[n - 1], '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - paths[n - 1]) : 1,
-			slash ? paths[n - 1] : ".");
+	audit_dir_of_last(paths, n, dir, sizeof(dir));
 	return audit_anchor_read(dir, out);
 }

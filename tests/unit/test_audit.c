@@ -540,6 +540,160 @@ static void test_read_page(void **state)
 	audit_free_paths(lines, n);
 }
 
+/* Bytes in dir's audit files, and whether their text contains needle. */
+static uint64_t dir_bytes(const char *dir, const char *needle, bool *found)
+{
+	char **paths = NULL;
+	size_t n = 0;
+	uint64_t sum = 0;
+
+	*found = false;
+	assert_int_equal(audit_list_files(dir, &paths, &n), SL_OK);
+	for (size_t i = 0; i < n; i++) {
+		FILE *f = fopen(paths[i], "r");
+		char line[4096];
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			sum += strlen(line);
+			if (strstr(line, needle))
+				*found = true;
+		}
+		fclose(f);
+	}
+	audit_free_paths(paths, n);
+	return sum;
+}
+
+/* Hide path (a name the lister ignores), verify, expect words, restore. */
+static void expect_hidden(struct tmp *t, const char *name, const char *words)
+{
+	struct audit_verify_result res;
+	char *path = strdup(name), *hidden = strdup(path_in(t, "hidden"));
+
+	assert_int_equal(rename(path, hidden), 0);
+	assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+	if (!strstr(res.problem, words))
+		fail_msg("hiding %s: %s", path, res.problem);
+	assert_int_equal(rename(hidden, path), 0);
+	free(hidden);
+	free(path);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+}
+
+static void test_budget_removes_oldest(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_log *log;
+	char **paths = NULL;
+	size_t n = 0;
+	enum sl_err e;
+	bool found;
+
+	log = audit_open(t->dir, 700, &e);
+	assert_non_null(log);
+	audit_set_budget(log, 2800);
+	append_n(log, 60);
+	audit_close(log);
+	/* the budget holds, and says what it removed */
+	assert_true(dir_bytes(t->dir, "removed to keep the log within its budget", &found) <= 2800);
+	assert_true(found);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_true(res.first_seq > 1);
+	/* again after a reopen */
+	log = audit_open(t->dir, 700, &e);
+	assert_non_null(log);
+	audit_set_budget(log, 2800);
+	append_n(log, 20);
+	audit_close(log);
+	assert_true(dir_bytes(t->dir, "audit-prune", &found) <= 2800);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_int_equal(res.last_seq, res.first_seq + res.records - 1);
+	assert_true(res.last_seq > 80);
+	/* removing the oldest, a middle or the newest-but-one file, or the
+	 * proof of the start, is found */
+	assert_int_equal(audit_list_files(t->dir, &paths, &n), SL_OK);
+	assert_true(n >= 4);
+	expect_hidden(t, paths[0], "missing");
+	expect_hidden(t, paths[1], "missing");
+	expect_hidden(t, paths[n - 2], "missing");
+	expect_hidden(t, path_in(t, "audit.start"), "missing");
+	/* the oldest kept file removed and audit.start rewritten to match the
+	 * next one: the log's own audit-prune record still says where it starts */
+	{
+		char *start = strdup(path_in(t, "audit.start")), prev[80];
+		FILE *f = fopen(paths[1], "r");
+		char line[4096];
+		unsigned long long seq;
+
+		assert_non_null(f);
+		assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_int_equal(sscanf(line, "{\"v\":1,\"seq\":%llu,", &seq), 1);
+		snprintf(prev, sizeof(prev), "%.64s", strstr(line, "\"prev\":\"") + 8);
+		f = fopen(start, "w");
+		assert_non_null(f);
+		fprintf(f, "%020llu %s\n", seq, prev);
+		fclose(f);
+		assert_int_equal(unlink(paths[0]), 0);
+		assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+		if (!strstr(res.problem, "audit-prune record says"))
+			fail_msg("%s", res.problem);
+		free(start);
+	}
+	audit_free_paths(paths, n);
+	/* a start proof naming a later record, or another hash, is found */
+	{
+		char *start = strdup(path_in(t, "audit.start"));
+		FILE *f;
+		struct audit_start st;
+
+		assert_int_equal(audit_start_read(t->dir, &st), SL_OK);
+		f = fopen(start, "w");
+		assert_non_null(f);
+		fprintf(f, "%020llu %s\n", (unsigned long long)st.seq,
+				"1111111111111111111111111111111111111111111111111111111111111111");
+		fclose(f);
+		assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+		assert_non_null(strstr(res.problem, "audit.start"));
+		f = fopen(start, "w");
+		assert_non_null(f);
+		fprintf(f, "garbage\n");
+		fclose(f);
+		assert_int_equal(verify_dir(t->dir, &res), SL_ERR_AUDIT_CHAIN);
+		assert_non_null(strstr(res.problem, "damaged"));
+		free(start);
+	}
+}
+
+/* A crash after audit.start was written but before the files went: the
+ * records before the start are still there, and the chain verifies. */
+static void test_budget_crash_before_removal(void **state)
+{
+	struct tmp *t = *state;
+	struct audit_verify_result res;
+	struct audit_prune plan;
+	struct audit_log *log;
+	enum sl_err e;
+
+	log = audit_open(t->dir, 700, &e);
+	assert_non_null(log);
+	append_n(log, 30);
+	assert_int_equal(audit_prune_plan(t->dir, 2800, 700, audit_last_seq(log) + 1,
+				audit_last_hash(log), &plan), SL_OK);
+	assert_true(plan.n > 0);
+	assert_int_equal(plan.from_seq, 1);
+	/* write only the proof: hide the files from the commit */
+	for (size_t i = 0; i < plan.n; i++)
+		plan.paths[i][strlen(plan.paths[i]) - 1] = 'X';
+	assert_int_equal(audit_prune_commit(t->dir, &plan), SL_OK);
+	audit_prune_free(&plan);
+	audit_close(log);
+	assert_int_equal(verify_dir(t->dir, &res), SL_OK);
+	assert_int_equal(res.first_seq, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +709,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_no_torn_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_removes_oldest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_crash_before_removal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,14 +39,24 @@ static int64_t audit_bytes(struct agent *a)
 	return sum;
 }
 
+/* The size at which the writer starts removing the oldest rotated files
+ * (it keeps them within the budget less one live file). */
+static int64_t budget_full(const struct agent *a)
+{
+	int64_t budget = a->set.audit_budget_bytes, rotate = a->set.audit_rotate_bytes;
+
+	return rotate > 0 && rotate < budget ? budget - rotate : budget;
+}
+
 static void check_budget(struct agent *a)
 {
 	int64_t bytes = audit_bytes(a), budget = a->set.audit_budget_bytes;
+	int64_t full = budget_full(a);
 	int level;
 
 	if (bytes < 0 || budget <= 0)
 		return;
-	level = bytes >= budget ? 2 : bytes >= budget / 10 * 8 ? 1 : 0;
+	level = bytes >= full ? 2 : bytes >= full / 10 * 8 ? 1 : 0;
 	a->audit_over_budget = level == 2;
 	if (level <= a->audit_budget_level) {
 		a->audit_budget_level = level;  /* archived: alert again next time */
@@ -55,9 +65,12 @@ static void check_budget(struct agent *a)
 	a->audit_budget_level = level;
 	report_alert(a, SL_ALERT_AUDIT_BUDGET, NULL, "", "agent", 0,
 			"The audit log uses %lld KB of its %lld KB budget%s: give its file "
-			"system room (the agent never deletes records).", (long long)(bytes / 1024),
-			(long long)(budget / 1024), level == 2 ? "; denials are now written "
-			"only as counts per sender, grants still one by one" : "");
+			"system room or copy the rotated files off (%s).",
+			(long long)(bytes / 1024), (long long)(budget / 1024),
+			level == 2 ? "; denials are now written only as counts per sender, "
+			"grants still one by one" : "", a->set.audit_rotate_bytes > 0 ?
+			"when it is full the oldest rotated files are removed, with a record "
+			"saying which records went" : "without rotation nothing is removed");
 }
 
 int64_t budget_tick(struct agent *a, int64_t now, int64_t fallback)

@@ -1,11 +1,12 @@
 /*
  * budget.h - the audit log's size budget: the agent sums its files (the
  * live one and the rotated ones) every second; at 80 % of
- * audit_budget_bytes it alerts the owners (audit-budget), again when the
- * budget is reached, and over it denials are
- * aggregated whatever their kind (aggregate.h). Nothing is deleted and a
- * grant is always written: the budget bounds what floods can add, not
- * what the door did.
+ * the budget it alerts the owners (audit-budget), again when the budget
+ * is reached, and over it denials are aggregated whatever their kind
+ * (aggregate.h). With rotation the budget is reached at audit_budget_bytes
+ * less one live file (audit_rotate_bytes): from there the writer removes
+ * the oldest rotated files, with a record saying which (audit.h), so the
+ * files never pass audit_budget_bytes. A grant is always written.
  *
  * Also the agent's side of aggregation: report_absorb() and the flush.
  */

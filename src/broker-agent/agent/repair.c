@@ -27,12 +27,22 @@ static void note(struct agent *a, const char *fmt, ...)
 	a->nnotes++;
 }
 
+/* Open the log with the configured rotation size and budget. */
+static struct audit_log *open_audit(struct agent *a, enum sl_err *e)
+{
+	struct audit_log *log = audit_open(a->audit_path, (size_t)a->set.audit_rotate_bytes, e);
+
+	if (log && a->set.audit_budget_bytes > 0 && a->set.audit_rotate_bytes > 0)
+		audit_set_budget(log, (uint64_t)a->set.audit_budget_bytes);
+	return log;
+}
+
 enum sl_err repair_open_audit(struct agent *a)
 {
 	struct audit_repair rep;
 	enum sl_err e;
 
-	a->audit = audit_open(a->audit_path, (size_t)a->set.audit_rotate_bytes, &e);
+	a->audit = open_audit(a, &e);
 	if (a->audit || e != SL_ERR_AUDIT_CHAIN)
 		return a->audit ? SL_OK : e;
 	e = audit_repair_tail(a->audit_path, &rep);
@@ -40,7 +50,7 @@ enum sl_err repair_open_audit(struct agent *a)
 		return SL_ERR_AUDIT_CHAIN;
 	note(a, "the audit log ended in a torn record (a crash or power cut): %zu bytes after "
 			"record %" PRIu64 " moved to %s", rep.bytes, rep.kept_seq, rep.quarantine);
-	a->audit = audit_open(a->audit_path, (size_t)a->set.audit_rotate_bytes, &e);
+	a->audit = open_audit(a, &e);
 	return a->audit ? SL_OK : e;
 }
 

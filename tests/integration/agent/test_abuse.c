@@ -34,6 +34,13 @@ static int setup_budget(void **state)
 			"unlock_rate_max = 0");
 }
 
+static int setup_small_budget(void **state)
+{
+	return fx_state_up(state, fx_default_users, 3,
+			"audit_budget_bytes = 20000\naudit_rotate_bytes = 4000\n"
+			"audit_aggregate_window = 0\nunlock_rate_max = 0");
+}
+
 static int teardown(void **state)
 {
 	return fx_state_down(state);
@@ -97,14 +104,17 @@ static void test_one_alert_per_sender(void **state)
 	assert_int_equal(fx_wait_log(f, "\"action\":\"abuse\",\"result\":\"ignored\"", FX_WAIT), 0);
 }
 
-/* Count the records in the audit files whose line contains needle. */
-static int count_records(struct fx *f, const char *needle)
+/* Count the records in the audit files whose line contains needle; their
+ * total size into *bytes when it is not NULL. */
+static int scan_records(struct fx *f, const char *needle, long *bytes)
 {
 	char dir[HARNESS_PATH_MAX + 16];
 	char **paths = NULL;
 	size_t n = 0;
 	int count = 0;
 
+	if (bytes)
+		*bytes = 0;
 	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
 	if (audit_list_files(dir, &paths, &n) != SL_OK)
 		return -1;
@@ -113,10 +123,17 @@ static int count_records(struct fx *f, const char *needle)
 
 		for (char *p = text; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
 			count++;
+		if (bytes && text)
+			*bytes += (long)strlen(text);
 		free(text);
 	}
 	audit_free_paths(paths, n);
 	return count;
+}
+
+static int count_records(struct fx *f, const char *needle)
+{
+	return scan_records(f, needle, NULL);
 }
 
 static void test_repeated_denials_aggregated(void **state)
@@ -172,12 +189,71 @@ static void test_budget(void **state)
 		grants++;
 	}
 	assert_non_null(strstr(al.msg, "grants still one by one"));
-	assert_int_equal(count_records(f, "\"result\":\"granted\""), grants);
+	/* every grant is written (unless the budget already removed the oldest,
+	 * which a record then says) */
+	if (count_records(f, "\"action\":\"audit-prune\"") == 0)
+		assert_int_equal(count_records(f, "\"result\":\"granted\""), grants);
 	/* rotated and still one verifiable chain */
 	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
 	assert_int_equal(fx_run_agent(f, args, &out), 0);
 	free(out);
 	harness_client_destroy(o);
+}
+
+/* Bytes in the audit files. */
+static long audit_total(struct fx *f)
+{
+	long bytes = -1;
+
+	scan_records(f, "\n", &bytes);
+	return bytes;
+}
+
+/* A flood of distinct denials with a small budget: the files stay within
+ * it, the removals are recorded, the agent verifies and starts on the
+ * shortened chain, and a file removed by hand is still found. */
+static void test_budget_holds(void **state)
+{
+	struct fx *f = *state;
+	struct harness_client *g = fx_client(f, "guest");
+	char topic[SL_TOPIC_MAX], dir[HARNESS_PATH_MAX + 16], middle[HARNESS_PATH_MAX + 64];
+	char hidden[HARNESS_PATH_MAX + 64], *out = NULL, **paths = NULL;
+	const char *args[] = {"--verify-audit", dir, NULL};
+	size_t n = 0;
+
+	assert_non_null(g);
+	topic_build(topic, sizeof(topic), SL_TOPIC_LOCK_REQ, FX_LOCK, "guest");
+	for (int i = 0; i < 300; i++) {
+		char payload[64];
+		struct sl_response r;
+
+		snprintf(payload, sizeof(payload), "{\"v\":1,\"flood\":%d}", i);
+		assert_int_equal(harness_client_publish_str(g, topic, payload, 1, false), 0);
+		assert_int_equal(fx_response(f, g, "guest", &r, FX_WAIT), 0);
+		assert_true(audit_total(f) <= 20000);
+	}
+	assert_true(count_records(f, "removed to keep the log within its budget") >= 1);
+	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_UNLOCK), 0);
+	assert_int_equal(fx_stop_agent(f), 0);
+	snprintf(dir, sizeof(dir), "%s/audit", f->state_dir);
+	assert_int_equal(fx_run_agent(f, args, &out), 0);
+	free(out);
+	/* the agent starts on the shortened chain and serves */
+	assert_int_equal(fx_start_agent(f), 0);
+	assert_int_equal(fx_granted(f, g, "guest", SL_ACTION_LOCK), 0);
+	assert_int_equal(fx_stop_agent(f), 0);
+	/* a rotated file in the middle removed by hand is found */
+	assert_int_equal(audit_list_files(dir, &paths, &n), SL_OK);
+	assert_true(n >= 4);
+	snprintf(middle, sizeof(middle), "%s", paths[1]);
+	audit_free_paths(paths, n);
+	snprintf(hidden, sizeof(hidden), "%s/elsewhere", f->state_dir);
+	assert_int_equal(rename(middle, hidden), 0);
+	assert_int_not_equal(fx_run_agent(f, args, &out), 0);
+	if (!strstr(out, "missing"))
+		fail_msg("--verify-audit says:\n%s", out);
+	free(out);
+	harness_client_destroy(g);
 }
 
 int main(void)
@@ -187,6 +263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repeated_denials_aggregated, setup_aggregate,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup_budget, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_holds, setup_small_budget, teardown),
 	};
 	int rc;
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "smartlock/audit.h"
 #include "smartlock/passwd.h"
 #include "smartlock/timeutil.h"
 
@@ -364,6 +365,37 @@ static void test_verify_exit_7(void **state)
 	assert_int_equal(CTL(f, "log", "verify", "/nonexistent/audit.log"), 7);
 }
 
+/* A log whose oldest files the budget removed verifies from its proven
+ * start; the oldest kept file removed by hand is found. */
+static void test_verify_pruned(void **state)
+{
+	struct fixture *f = *state;
+	const struct audit_record rec = {"owner", "owner", "lockReq", "front-door",
+		"unlock", "granted", "", "", 0};
+	char dir[HARNESS_PATH_MAX + 16], hidden[HARNESS_PATH_MAX + 16];
+	struct audit_log *log;
+	char **paths = NULL;
+	size_t n = 0;
+	enum sl_err e;
+
+	snprintf(dir, sizeof(dir), "%s/pruned", f->s.dir);
+	log = audit_open(dir, 1000, &e);
+	assert_non_null(log);
+	audit_set_budget(log, 4000);
+	for (int i = 0; i < 60; i++)
+		assert_int_equal(audit_append(log, &rec, false, NULL), SL_OK);
+	audit_close(log);
+	assert_int_equal(CTL(f, "log", "verify", "--dir", dir), 0);
+	assert_contains(f->out, "OK:");
+	assert_int_equal(audit_list_files(dir, &paths, &n), SL_OK);
+	assert_true(n >= 3);
+	snprintf(hidden, sizeof(hidden), "%s/hidden", f->s.dir);
+	assert_int_equal(rename(paths[0], hidden), 0);
+	audit_free_paths(paths, n);
+	assert_int_equal(CTL(f, "log", "verify", "--dir", dir), 7);
+	assert_contains(f->err, "missing");
+}
+
 /* ---- 8: allowed, but the bolt jammed ---- */
 
 static void test_jammed_exit_8(void **state)
@@ -700,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_lock_exit_1, up, down),
 		cmocka_unit_test_setup_teardown(test_unlock_after_lockd_restart, up, down),
 		cmocka_unit_test_setup_teardown(test_verify_exit_7, up, down),
+		cmocka_unit_test_setup_teardown(test_verify_pruned, up, down),
 		cmocka_unit_test_setup_teardown(test_jammed_exit_8, jammed, down),
 		cmocka_unit_test_setup_teardown(test_watch_json, up, down),
 		cmocka_unit_test_setup_teardown(test_users_and_log, up, down),
