@@ -537,9 +537,8 @@ static int connect_once(struct sl_client *c, bool first)
  * Connect, then run libmosquitto's loop, for as long as the session lives.
  * Connections are made blocking in this thread: libmosquitto 2.0.11's
  * non-blocking TLS connect spins on a refused connection and never
- * recovers. Its loop reconnects after most losses by itself but returns for
- * good after some (a TLS error when the broker dies): whatever ended it,
- * this thread waits (capped backoff, sleeping) and connects again.
+ * recovers. Whatever ends a connection, this thread waits (capped
+ * backoff, sleeping) and connects again.
  */
 static void *net_main(void *arg)
 {
@@ -557,7 +556,12 @@ static void *net_main(void *arg)
 		first = false;
 		if (rc == MOSQ_ERR_SUCCESS) {
 			delay = CLIENT_RECONNECT_MIN_S * 1000;
-			mosquitto_loop_forever(c->mosq, 1000, 1);
+			/* not mosquitto_loop_forever(): its own reconnects over a
+			 * Unix socket sometimes never came back after the broker
+			 * did; every reconnect is made below instead, the same way
+			 * for TLS and the socket */
+			while (!stopping(c) && mosquitto_loop(c->mosq, 1000, 1) == MOSQ_ERR_SUCCESS)
+				;
 		}
 		if (c->hopeless || pause_or_stop(c, delay))
 			break;
